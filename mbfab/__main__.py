@@ -1,0 +1,5 @@
+"""``python -m mbfab``."""
+
+from mbfab.cli import main
+
+main()

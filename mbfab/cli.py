@@ -1,0 +1,85 @@
+"""Command line: parses arguments, calls compile, turns errors into exit codes. Thin."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mbfab import __version__
+from mbfab.errors import MbfabError
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_BAD_INPUT = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _user_errors(func: F) -> F:
+    """Report :class:`MbfabError` as one line per problem on stderr and exit 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MbfabError as exc:
+            for line in exc.lines():
+                click.echo(f"error: {line}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mbfab")
+def main() -> None:
+    """mbfab: compile microbattery recipes into photomasks and a fabrication plan."""
+
+
+@main.command("compile")
+@click.argument("recipes", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    default=Path("masks"),
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="output root folder",
+)
+@click.option("-q", "--quiet", is_flag=True, help="print nothing but errors")
+@_user_errors
+def compile_command(recipes: tuple[Path, ...], output: Path, quiet: bool) -> None:
+    """Compile RECIPES into OUTPUT/<name>/ (one GDS per plate, combined GDS, report)."""
+    from mbfab.compile import compile_recipe
+    from mbfab.output import summary_lines
+
+    for recipe in recipes:
+        result = compile_recipe(recipe, output)
+        if not quiet:
+            for line in summary_lines(result.report):
+                click.echo(line)
+            click.echo(f"  compiled in {result.report['elapsed_s']:.2f} s")
+
+
+@main.command("designs")
+@_user_errors
+def designs_command() -> None:
+    """List the design kinds with their parameters, units and defaults."""
+    from mbfab.designs import DESIGNS
+    from mbfab.recipe.describe import describe_params
+
+    for kind in DESIGNS.values():
+        click.echo(f"{kind.kind}: {kind.summary}")
+        roles = ", ".join(kind.params.required_roles) or "-"
+        click.echo(f"  layer roles: {roles}")
+        for line in describe_params(kind.params):
+            click.echo(f"  {line}")
+        click.echo("")

@@ -1,0 +1,227 @@
+"""Load a recipe file: YAML with positions -> strict schema -> cross-checks, all errors at once."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from mbfab.errors import InputError, RecipeError
+from mbfab.recipe.catalog import Resist, normalise_name, resist_library
+from mbfab.recipe.design_params import DESIGN_PARAMS
+from mbfab.recipe.schema import Recipe
+from mbfab.recipe.yamlsource import SourceMap, load_yaml
+from mbfab.units import LENGTH_UNITS_UM
+
+__all__ = ["LoadedRecipe", "did_you_mean", "load_recipe", "validate_recipe_data"]
+
+
+@dataclass(frozen=True)
+class LoadedRecipe:
+    """A validated recipe with where it came from."""
+
+    recipe: Recipe
+    path: Path
+    sha256: str
+    source: SourceMap
+
+    def resist(self, layer_name: str) -> Resist:
+        """The library resist of layer ``layer_name``."""
+        return resist_library()[normalise_name(self.recipe.layer(layer_name).resist)]
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or the allowed list when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f"; allowed: {', '.join(sorted(choices))}" if choices else ""
+
+
+def load_recipe(path: Path | str) -> LoadedRecipe:
+    """Read, validate and cross-check ``path``; raise :class:`RecipeError` listing every problem."""
+    path = Path(path)
+    document = load_yaml(path)
+    recipe = validate_recipe_data(document.data, document.source)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return LoadedRecipe(recipe=recipe, path=path, sha256=digest, source=document.source)
+
+
+def validate_recipe_data(data: Any, source: SourceMap) -> Recipe:
+    """Validate parsed YAML against the schema and the catalogues."""
+    if not isinstance(data, dict):
+        raise RecipeError(
+            [source.error((), "a recipe must be a mapping of keys (mbfab, name, ...)")]
+        )
+    units = data.get("units", "um")
+    context = {"units": units if units in LENGTH_UNITS_UM else "um"}
+    try:
+        recipe = Recipe.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise RecipeError(_schema_problems(exc, data, source)) from None
+    problems = _cross_check(recipe, source)
+    if problems:
+        raise RecipeError(problems)
+    return recipe
+
+
+def _schema_problems(exc: ValidationError, data: Any, source: SourceMap) -> list[InputError]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        path = _data_path(error["loc"], data)
+        problems.append(source.error(path, _message(error, path, data)))
+    return _unique(problems)
+
+
+def _unique(problems: list[InputError]) -> list[InputError]:
+    seen: set[str] = set()
+    result = []
+    for problem in problems:
+        if str(problem) not in seen:
+            seen.add(str(problem))
+            result.append(problem)
+    return result
+
+
+def _data_path(loc: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
+    """Drop the parts of a pydantic location that are not keys of the data (union tags)."""
+    path: list[str | int] = []
+    node: Any = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
+        elif isinstance(node, dict) and node.get("kind") == part:
+            continue  # discriminated-union tag
+        else:
+            node = None
+        path.append(part)
+    return tuple(path)
+
+
+def _message(error: Any, path: tuple[str | int, ...], data: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        allowed = _allowed_keys(path[:-1], data)
+        return f"unknown key {key!r}{did_you_mean(key, allowed)}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        got = error.get("input")
+        return f"{got!r} is not allowed; use one of {expected}"
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        kinds = list(DESIGN_PARAMS)
+        got = error.get("input", {}).get("kind") if isinstance(error.get("input"), dict) else None
+        if got is None:
+            return f"design needs a 'kind'; one of {', '.join(kinds)}"
+        return f"unknown design kind {got!r}{did_you_mean(str(got), kinds)}"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _allowed_keys(path: tuple[str | int, ...], data: Any) -> list[str]:
+    """Field names of the model found at ``path`` (walking the schema alongside the data)."""
+    model: Any = Recipe
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        node = node.get(part) if isinstance(node, dict) else None
+        model = _model_of(field.annotation, node)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _model_of(annotation: Any, node: Any) -> Any:
+    """The pydantic model an annotation stands for (list items, design kinds)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _model_of(typing.get_args(annotation)[0], node)
+    if origin in (list, tuple):
+        return _model_of(typing.get_args(annotation)[0], node)
+    if origin in (typing.Union, types.UnionType):
+        if isinstance(node, dict) and node.get("kind") in DESIGN_PARAMS:
+            return DESIGN_PARAMS[node["kind"]]
+        for arg in typing.get_args(annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if "kind" in annotation.model_fields and isinstance(node, dict):
+            found: Any = DESIGN_PARAMS.get(str(node.get("kind")), annotation)
+            return found
+        return annotation
+    return None
+
+
+def _cross_check(recipe: Recipe, source: SourceMap) -> list[InputError]:
+    """Checks across sections: unique layers, known resists, rule layers, design geometry."""
+    problems: list[InputError] = []
+    names: dict[str, int] = {}
+    numbers: dict[tuple[int, int], int] = {}
+    library = resist_library()
+    resist_names = [r.name for r in library.values()]
+    for index, layer in enumerate(recipe.layers):
+        if layer.name in names:
+            problems.append(
+                source.error(
+                    ("layers", index, "name"),
+                    f"layer name {layer.name!r} is already used by layers[{names[layer.name]}]",
+                )
+            )
+        names.setdefault(layer.name, index)
+        if layer.gds in numbers:
+            problems.append(
+                source.error(
+                    ("layers", index, "gds"),
+                    f"GDS {layer.gds[0]}/{layer.gds[1]} is already used by "
+                    f"layers[{numbers[layer.gds]}]",
+                )
+            )
+        numbers.setdefault(layer.gds, index)
+        if normalise_name(layer.resist) not in library:
+            problems.append(
+                source.error(
+                    ("layers", index, "resist"),
+                    f"unknown resist {layer.resist!r}{did_you_mean(layer.resist, resist_names)}",
+                )
+            )
+    for index, rule in enumerate(recipe.rules):
+        for position, name in enumerate(rule.layers):
+            if name not in names:
+                problems.append(
+                    source.error(
+                        ("rules", index, "layers", position),
+                        f"unknown layer {name!r}{did_you_mean(name, list(names))}",
+                    )
+                )
+    kind = getattr(recipe.design, "kind", "")
+    for role in recipe.design.required_roles:
+        found = [layer.name for layer in recipe.layers if layer.role == role]
+        if len(found) != 1:
+            count = "no layer has" if not found else f"{len(found)} layers have"
+            problems.append(
+                source.error(
+                    ("layers",),
+                    f"design {kind!r} needs exactly one layer with role {role!r}; {count} it",
+                )
+            )
+    for path, message in recipe.design.problems():
+        problems.append(source.error(("design", *path), message))
+    return problems

@@ -1,0 +1,167 @@
+"""The recipe language v1: a strict schema, every length in micrometres once validated."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from mbfab.recipe.design_params import InterdigitalParams
+from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
+from mbfab.units import LENGTH_UNITS_UM
+
+__all__ = [
+    "FORMAT_VERSION",
+    "PROCESSES",
+    "ROLES",
+    "AnyDesign",
+    "LayerSpec",
+    "OutputSpec",
+    "Recipe",
+    "RuleSpec",
+    "ToolSpec",
+]
+
+FORMAT_VERSION = 1
+
+ROLES = (
+    "collector",
+    "cathode-collector",
+    "anode-collector",
+    "cathode",
+    "anode",
+    "electrolyte",
+    "separator",
+    "sacrificial",
+    "swelling",
+    "stiff",
+    "etch-mask",
+    "mold",
+    "passivation",
+    "seal",
+    "other",
+)
+Role = Literal[
+    "collector",
+    "cathode-collector",
+    "anode-collector",
+    "cathode",
+    "anode",
+    "electrolyte",
+    "separator",
+    "sacrificial",
+    "swelling",
+    "stiff",
+    "etch-mask",
+    "mold",
+    "passivation",
+    "seal",
+    "other",
+]
+PROCESSES = ("lift-off", "etch", "plating", "permanent", "substrate-etch", "mold")
+Process = Literal["lift-off", "etch", "plating", "permanent", "substrate-etch", "mold"]
+
+#: Every design kind's parameters; ``kind`` picks the model.
+AnyDesign = Annotated[InterdigitalParams, Field(discriminator="kind")]
+
+_NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"
+
+
+class ToolSpec(BaseModel):
+    """The exposure tool: what limits resolution and overlay."""
+
+    model_config = STRICT
+
+    kind: Literal["contact", "proximity", "projection", "maskless"] = "contact"
+    name: str = "mask aligner"
+    wavelength: PositiveLength = Field(0.365, description="exposure wavelength (i-line 365 nm)")
+    gap: NonNegativeLength = Field(0.0, description="mask-to-resist gap (proximity printing)")
+    overlay: PositiveLength = Field(1.0, description="layer-to-layer alignment accuracy")
+    na: float | None = Field(None, gt=0, lt=1.5, description="numerical aperture (projection)")
+    k1: float = Field(0.6, gt=0, le=2, description="process factor k1 (projection)")
+    min_feature: PositiveLength | None = Field(None, description="smallest feature (maskless)")
+
+
+class LayerSpec(BaseModel):
+    """One mask layer: its GDS number, role in the cell, material and process."""
+
+    model_config = STRICT
+
+    name: str = Field(pattern=_NAME, description="layer and plate name (letters, digits, _ -)")
+    gds: tuple[Annotated[int, Field(ge=0, le=32767)], Annotated[int, Field(ge=0, le=32767)]]
+    role: Role
+    material: str = ""
+    thickness: PositiveLength = Field(description="deposited or patterned film thickness")
+    process: Process
+    resist: str = Field(description="a resist of the resist library")
+    resist_thickness: PositiveLength | None = Field(
+        None, description="resist thickness (default: the resist's typical value)"
+    )
+    description: str = ""
+
+
+class RuleSpec(BaseModel):
+    """A rule the recipe adds or overrides (rule IDs are stable across releases)."""
+
+    model_config = STRICT
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9]*(\.[A-Z0-9]+)+$")
+    kind: Literal["width", "space", "separation", "enclosure", "area"] | None = None
+    layers: list[str] = Field(default_factory=list)
+    value: NonNegativeLength | None = None
+    severity: Literal["error", "warning"] = "error"
+    enabled: bool = True
+    description: str = ""
+
+
+class OutputSpec(BaseModel):
+    """How plates are written."""
+
+    model_config = STRICT
+
+    tone: Literal["auto", "complement", "declare"] = Field(
+        "auto",
+        description="auto: complement where the tone needs it unless the layer is an array "
+        "(then declare the polygon tone); complement: always; declare: never",
+    )
+    field_margin: NonNegativeLength = Field(
+        500.0, description="mask field beyond the device bounding box"
+    )
+    grid: PositiveLength = Field(0.001, description="mask address grid")
+    max_points: int = Field(8190, ge=4, le=8190, description="vertex limit per polygon")
+    combined: bool = Field(True, description="also write <name>.gds with every layer")
+    revision: str = Field("A", pattern=r"^[A-Za-z0-9._-]{1,16}$")
+
+
+class Recipe(BaseModel):
+    """A whole recipe."""
+
+    model_config = STRICT
+
+    mbfab: Literal[1] = Field(description="recipe format version")
+    name: str = Field(pattern=_NAME)
+    description: str = ""
+    units: str = "um"
+    tool: ToolSpec = Field(default_factory=ToolSpec)
+    layers: list[LayerSpec] = Field(min_length=1)
+    design: AnyDesign
+    rules: list[RuleSpec] = Field(default_factory=list)
+    output: OutputSpec = Field(default_factory=OutputSpec)
+
+    @field_validator("units")
+    @classmethod
+    def _known_unit(cls, value: str) -> str:
+        if value not in LENGTH_UNITS_UM:
+            raise ValueError(f"unknown length unit {value!r}; use one of nm, um, mm")
+        return value
+
+    def layer(self, name: str) -> LayerSpec:
+        """The layer called ``name``."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def layers_with_role(self, *roles: str) -> list[LayerSpec]:
+        """Layers playing any of ``roles``, in recipe order."""
+        return [layer for layer in self.layers if layer.role in roles]

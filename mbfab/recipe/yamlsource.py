@@ -1,0 +1,102 @@
+"""Safe YAML loading that remembers where every key and value came from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mbfab.errors import InputError, Location, RecipeError
+
+__all__ = ["SourceMap", "YamlDocument", "load_yaml"]
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Line and column (1-based) of each key path in a YAML file."""
+
+    file: str
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: Sequence[str | int]) -> Location:
+        """Location of ``path``, or of its nearest ancestor the file has."""
+        key = tuple(path)
+        while key and key not in self.positions:
+            key = key[:-1]
+        line, column = self.positions.get(key, (1, 1))
+        return Location(self.file, line, column, tuple(path))
+
+    def error(self, path: Sequence[str | int], message: str) -> InputError:
+        return InputError(self.locate(path), message)
+
+
+@dataclass
+class YamlDocument:
+    data: Any
+    source: SourceMap
+
+
+class _Builder:
+    def __init__(self, source: SourceMap) -> None:
+        self.source = source
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.problems: list[InputError] = []
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.source.positions.setdefault(
+            path, (node.start_mark.line + 1, node.start_mark.column + 1)
+        )
+        if isinstance(node, yaml.MappingNode):
+            self.constructor.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool) or isinstance(key, bool):
+                    key = str(key)
+                child = (*path, key)
+                position = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                if key in result:
+                    self.problems.append(
+                        InputError(
+                            Location(self.source.file, *position, child), "key appears twice"
+                        )
+                    )
+                self.source.positions[child] = position
+                result[key] = self.build(value_node, child)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        return self.constructor.construct_object(node, deep=True)
+
+
+def load_yaml(path: Path) -> YamlDocument:
+    """Parse ``path`` with the safe YAML loader; syntax errors become located errors."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RecipeError([InputError(Location(file), "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecipeError([InputError(Location(file), f"cannot read file: {exc}")]) from None
+    source = SourceMap(file)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        builder = _Builder(source)
+        data = builder.build(node, ()) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise RecipeError(
+            [InputError(Location(file, line, column), f"YAML syntax: {problem}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise RecipeError([InputError(Location(file), f"YAML syntax: {exc}")]) from None
+    if builder.problems:
+        raise RecipeError(builder.problems)
+    return YamlDocument(data=data, source=source)

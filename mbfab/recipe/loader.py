@@ -90,19 +90,24 @@ def _unique(problems: list[InputError]) -> list[InputError]:
     return result
 
 
+def _child(node: Any, part: str | int) -> tuple[bool, Any]:
+    """``(True, node[part])`` when ``part`` is a key or index of ``node``."""
+    if isinstance(node, dict) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    return False, None
+
+
 def _data_path(loc: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
     """Drop the parts of a pydantic location that are not keys of the data (union tags)."""
     path: list[str | int] = []
     node: Any = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        ):
-            node = node[part]
-        elif isinstance(node, dict) and node.get("kind") == part:
+        found, child = _child(node, part)
+        if not found and isinstance(node, dict) and node.get("kind") == part:
             continue  # discriminated-union tag
-        else:
-            node = None
+        node = child
         path.append(part)
     return tuple(path)
 

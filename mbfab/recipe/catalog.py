@@ -10,7 +10,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Resist", "load_data_file", "normalise_name", "resist_library"]
+from mbfab.recipe.process_data import ProcessLibrary, ResistProcess
+
+__all__ = ["Resist", "load_data_file", "normalise_name", "process_library", "resist_library"]
 
 
 def normalise_name(name: str) -> str:
@@ -40,6 +42,7 @@ class Resist(BaseModel):
     undercut: bool = False
     permanent: bool = False
     source: str
+    process: ResistProcess | None = Field(None, description="coat/bake/expose/develop data")
 
 
 @cache
@@ -49,3 +52,18 @@ def resist_library() -> dict[str, Resist]:
     return {
         normalise_name(name): Resist(name=name, **entry) for name, entry in sorted(table.items())
     }
+
+
+@cache
+def process_library() -> ProcessLibrary:
+    """``process_steps.yaml``, checked against the resist library's developer/remover names."""
+    library = ProcessLibrary.model_validate(load_data_file("process_steps.yaml"))
+    for resist in resist_library().values():
+        process = resist.process
+        if process is None:
+            continue
+        if process.develop.developer not in library.developers:
+            raise ValueError(f"{resist.name}: unknown developer {process.develop.developer!r}")
+        if process.remover is not None and process.remover not in library.removers:
+            raise ValueError(f"{resist.name}: unknown remover {process.remover!r}")
+    return library

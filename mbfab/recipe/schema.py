@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from mbfab.recipe.design_params import InterdigitalParams
-from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
+from mbfab.recipe.fields import STRICT, Length, NonNegativeLength, PositiveLength
 from mbfab.units import LENGTH_UNITS_UM
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Recipe",
     "RuleSpec",
     "ToolSpec",
+    "TravelerSpec",
 ]
 
 FORMAT_VERSION = 1
@@ -82,6 +83,20 @@ class ToolSpec(BaseModel):
     min_feature: PositiveLength | None = Field(None, description="smallest feature (maskless)")
 
 
+class TravelerSpec(BaseModel):
+    """A layer's changes to its process traveler (checked against the process data)."""
+
+    model_config = STRICT
+
+    pretreatment: list[str] | None = Field(
+        None, description="pretreatment names replacing the process default (e.g. o2-plasma)"
+    )
+    steps: dict[str, dict[str, str | float | bool]] = Field(
+        default_factory=dict,
+        description="step kind -> parameters to override; `skip: true` drops the step",
+    )
+
+
 class LayerSpec(BaseModel):
     """One mask layer: its GDS number, role in the cell, material and process."""
 
@@ -98,6 +113,7 @@ class LayerSpec(BaseModel):
         None, description="resist thickness (default: the resist's typical value)"
     )
     description: str = ""
+    traveler: TravelerSpec = Field(default_factory=TravelerSpec)
 
 
 class RuleSpec(BaseModel):
@@ -131,6 +147,27 @@ class OutputSpec(BaseModel):
     max_points: int = Field(8190, ge=4, le=8190, description="vertex limit per polygon")
     combined: bool = Field(True, description="also write <name>.gds with every layer")
     revision: str = Field("A", pattern=r"^[A-Za-z0-9._-]{1,16}$")
+    target: Literal["mask", "maskless"] | None = Field(
+        None, description="mask shop or maskless writer (default: from tool.kind)"
+    )
+    format: Literal["gds", "oasis"] = "gds"
+    bias: dict[str, Length] = Field(
+        default_factory=dict, description="layer -> CD bias (line width change; each edge half)"
+    )
+    mirror: bool = Field(False, description="mirror the data here instead of at the mask shop")
+    reading: Literal["right-reading-chrome-down", "right-reading-chrome-up"] = Field(
+        "right-reading-chrome-down", description="reading sense of the finished mask"
+    )
+    plate_size: Literal["3in", "4in", "5in", "6in", "7in", "9in"] = "5in"
+    plate_material: Literal["soda-lime", "quartz"] = "soda-lime"
+
+    @field_validator("grid")
+    @classmethod
+    def _grid_on_dbu(cls, value: float) -> float:
+        steps = value / 0.001
+        if abs(steps - round(steps)) > 1e-6:
+            raise ValueError(f"grid {value:g} um must be a whole number of 1 nm database units")
+        return value
 
 
 class Recipe(BaseModel):

@@ -55,18 +55,44 @@ def main() -> None:
     help="output root folder",
 )
 @click.option("-q", "--quiet", is_flag=True, help="print nothing but errors")
+@click.option(
+    "--for",
+    "target",
+    type=click.Choice(["mask", "maskless"]),
+    default=None,
+    help="hand-off: mask shop plates or flat maskless-writer files (default: from the recipe)",
+)
 @_user_errors
-def compile_command(recipes: tuple[Path, ...], output: Path, quiet: bool) -> None:
-    """Compile RECIPES into OUTPUT/<name>/ (one GDS per plate, combined GDS, report)."""
+def compile_command(
+    recipes: tuple[Path, ...], output: Path, quiet: bool, target: str | None
+) -> None:
+    """Compile RECIPES into OUTPUT/<name>/ (plates, combined GDS, report, traveler, order)."""
     from mbfab.compile import compile_recipe
     from mbfab.output import summary_lines
 
     for recipe in recipes:
-        result = compile_recipe(recipe, output)
+        result = compile_recipe(recipe, output, target)
         if not quiet:
             for line in summary_lines(result.report):
                 click.echo(line)
             click.echo(f"  compiled in {result.report['elapsed_s']:.2f} s")
+
+
+@main.command("traveler")
+@click.argument("recipe", type=click.Path(path_type=Path))
+@click.option(
+    "--for",
+    "target",
+    type=click.Choice(["mask", "maskless"]),
+    default=None,
+    help="name mask plates or maskless data files (default: from the recipe)",
+)
+@_user_errors
+def traveler_command(recipe: Path, target: str | None) -> None:
+    """Print the process traveler of RECIPE (Markdown) to stdout."""
+    from mbfab.compile import traveler_text
+
+    click.echo(traveler_text(recipe, target), nl=False)
 
 
 @main.command("designs")

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import gdstk
-
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
-from mbfab.errors import OutputError
-from mbfab.layout import Layer, bounding_box, layer_stats, read_layout, top_cell, write_gds
+from mbfab.layout import Layer, bounding_box, write_gds
 from mbfab.output import (
     REPORT_SCHEMA,
     Plate,
@@ -25,9 +22,30 @@ from mbfab.output import (
     staged_directory,
     write_json,
 )
+from mbfab.output.handoff import (
+    ORDER_SCHEMA,
+    Target,
+    check_output_spec,
+    order_entry,
+    plate_file_name,
+    prep_settings,
+    render_order,
+    resolve_target,
+    write_plate,
+)
+from mbfab.output.process import PlateRef, build_traveler
+from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
 
-__all__ = ["CompileResult", "build_plates", "compile_recipe", "design_for", "recipe_layers"]
+__all__ = [
+    "CompileResult",
+    "build_plates",
+    "compile_recipe",
+    "design_for",
+    "plate_refs",
+    "recipe_layers",
+    "traveler_text",
+]
 
 
 @dataclass
@@ -56,8 +74,8 @@ def design_for(loaded: LoadedRecipe) -> Device:
     return build_device(recipe.design, RoleLayers(by_role))
 
 
-def build_plates(loaded: LoadedRecipe, device: Device) -> list[Plate]:
-    """One plate per recipe layer, in recipe order."""
+def build_plates(loaded: LoadedRecipe, device: Device, target: Target = "mask") -> list[Plate]:
+    """One plate per recipe layer, in recipe order, through the data-preparation pipeline."""
     recipe = loaded.recipe
     layers = recipe_layers(recipe)
     field = mask_field(bounding_box(device.cell), recipe.output.field_margin)
@@ -69,19 +87,49 @@ def build_plates(loaded: LoadedRecipe, device: Device) -> list[Plate]:
             polarity=loaded.resist(spec.name).tone,
             top_name=plate_cell_name(recipe.name, spec.name),
         )
-        plates.append(
-            make_plate(device.cell, request, field, recipe.output.tone, recipe.output.max_points)
-        )
+        prep = prep_settings(recipe, spec.name, field, target)
+        plates.append(make_plate(device.cell, request, field, recipe.output.tone, prep))
     return plates
 
 
-def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> CompileResult:
-    """Compile one recipe into ``output_root/<name>/``, atomically."""
+def plate_refs(plates: list[Plate], files: dict[str, str]) -> dict[str, PlateRef]:
+    """What the traveler says about each layer's plate (file names by layer)."""
+    return {
+        p.layer.name: PlateRef(
+            files[p.layer.name], p.cell.name, p.tone.data, p.tone.field, p.prep.maskless
+        )
+        for p in plates
+    }
+
+
+def traveler_text(path: Path | str, target: str | None = None) -> str:
+    """The traveler of one recipe as Markdown (plates are built, not written)."""
+    loaded = load_recipe(path)
+    check_output_spec(loaded)
+    chosen = resolve_target(loaded.recipe, target)
+    plates = build_plates(loaded, design_for(loaded), chosen)
+    fmt = loaded.recipe.output.format
+    files = {p.layer.name: plate_file_name(p, fmt) for p in plates}
+    return render_traveler(build_traveler(loaded, plate_refs(plates, files)), "md")
+
+
+def compile_recipe(
+    path: Path | str, output_root: Path | str = "masks", target: str | None = None
+) -> CompileResult:
+    """Compile one recipe into ``output_root/<name>/``, atomically.
+
+    ``target`` ("mask" or "maskless") overrides ``output.target`` and the tool's default.
+    """
     started = time.perf_counter()
     loaded = load_recipe(path)
     recipe = loaded.recipe
+    check_output_spec(loaded)
+    chosen = resolve_target(recipe, target)
     device = design_for(loaded)
-    plates = build_plates(loaded, device)
+    plates = build_plates(loaded, device, chosen)
+    fmt = recipe.output.format
+    files = {p.layer.name: plate_file_name(p, fmt) for p in plates}
+    traveler = build_traveler(loaded, plate_refs(plates, files))  # input errors before writing
     output_root = Path(output_root)
     final = inside(output_root, recipe.name)
     entries = []
@@ -94,14 +142,24 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
                 library_name=recipe.name,
                 max_points=recipe.output.max_points,
             )
+        orders = []
         for plate in plates:
-            file_name = f"{plate.layer.name}.gds"
-            target = inside(staging, file_name)
-            write_gds(
-                plate.cell, target, library_name=recipe.name, max_points=recipe.output.max_points
-            )
-            _verify(target, plate)
+            file_name = write_plate(plate, staging, recipe.name, fmt)
             entries.append(plate_entry(plate, file_name))
+            orders.append(order_entry(recipe, plate, file_name, fmt))
+        for kind in ("md", "html"):
+            (staging / f"traveler.{kind}").write_text(render_traveler(traveler, kind), "utf-8")
+        (staging / "order.md").write_text(render_order(recipe, orders, chosen), "utf-8")
+        write_json(
+            {
+                "schema": ORDER_SCHEMA,
+                "name": recipe.name,
+                "revision": recipe.output.revision,
+                "target": chosen,
+                "plates": orders,
+            },
+            staging / "order.json",
+        )
         report: dict[str, Any] = {
             "schema": REPORT_SCHEMA,
             "mbfab_version": __version__,
@@ -120,17 +178,3 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
         write_json(report, staging / "report.json")
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
     return CompileResult(loaded, device, plates, final, report)
-
-
-def _verify(path: Path, plate: Plate) -> None:
-    """Read a written plate back; its polygon count and area must match what was meant."""
-    library = read_layout(path)
-    cell: gdstk.Cell = top_cell(library)
-    stats = layer_stats(cell, plate.layer.spec)
-    expected = plate.written
-    tolerance = 1e-6 * max(1.0, expected.area_um2) + 1e-3 * max(1, expected.polygons)
-    if stats.polygons != expected.polygons or abs(stats.area_um2 - expected.area_um2) > tolerance:
-        raise OutputError(
-            f"{path}: read-back mismatch ({stats.polygons} polygons, {stats.area_um2:.3f} um2; "
-            f"expected {expected.polygons}, {expected.area_um2:.3f} um2)"
-        )

@@ -16,7 +16,14 @@ from mbfab.layout.cells import (
     new_library,
     uses_hierarchy,
 )
-from mbfab.layout.gdsio import FIXED_TIMESTAMP, GDS_MAX_POINTS, read_layout, top_cell, write_gds
+from mbfab.layout.gdsio import (
+    FIXED_TIMESTAMP,
+    GDS_MAX_POINTS,
+    read_layout,
+    top_cell,
+    write_gds,
+    write_oas,
+)
 from mbfab.layout.grid import DBU_UM, USER_UNIT_M, is_on_grid, snap, snap_value
 from mbfab.layout.layers import Layer, LayerMap
 from mbfab.layout.shapes import (
@@ -65,4 +72,5 @@ __all__ = [
     "total_area",
     "uses_hierarchy",
     "write_gds",
+    "write_oas",
 ]

@@ -36,11 +36,13 @@ def _as_list(shapes: Shapes | None) -> list[gdstk.Polygon]:
     return list(shapes)
 
 
-def clean(polygons: Iterable[gdstk.Polygon], layer: Layer | None = None) -> list[gdstk.Polygon]:
-    """Snap to the grid, drop repeated and collinear vertices, and drop slivers."""
+def clean(
+    polygons: Iterable[gdstk.Polygon], layer: Layer | None = None, *, grid_um: float = DBU_UM
+) -> list[gdstk.Polygon]:
+    """Snap to ``grid_um``, drop repeated and collinear vertices, and drop slivers."""
     result = []
     for poly in polygons:
-        points = _simplify(snap(poly.points))
+        points = _simplify(snap(poly.points, grid_um))
         if len(points) < 3:
             continue
         candidate = gdstk.Polygon(
@@ -48,7 +50,7 @@ def clean(polygons: Iterable[gdstk.Polygon], layer: Layer | None = None) -> list
             layer=layer.layer if layer else poly.layer,
             datatype=layer.datatype if layer else poly.datatype,
         )
-        if candidate.area() < DBU_UM * DBU_UM:
+        if candidate.area() < grid_um * grid_um:
             continue
         result.append(candidate)
     return result

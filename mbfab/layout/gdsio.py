@@ -17,6 +17,7 @@ __all__ = [
     "read_layout",
     "top_cell",
     "write_gds",
+    "write_oas",
 ]
 
 #: Every file mbfab writes carries this timestamp, so that the same input gives the same bytes.
@@ -43,6 +44,18 @@ def write_gds(
     for name in sorted(cells):
         library.add(cells[name])
     library.write_gds(str(path), max_points=max_points, timestamp=FIXED_TIMESTAMP)
+
+
+def write_oas(top: gdstk.Cell, path: Path, *, library_name: str = "MBFAB") -> None:
+    """Write ``top`` and every cell below it to ``path`` as OASIS, cells sorted by name."""
+    library = new_library(library_name)
+    cells = {top.name: top}
+    for dependency in top.dependencies(True):
+        if isinstance(dependency, gdstk.Cell):
+            cells[dependency.name] = dependency
+    for name in sorted(cells):
+        library.add(cells[name])
+    library.write_oas(str(path))
 
 
 def read_layout(path: Path | str) -> gdstk.Library:

@@ -1,12 +1,22 @@
-"""Mask plates: one top cell per layer, polygons as the tone decision says."""
+"""Mask plates: one top cell per layer, made by the data-preparation pipeline
+
+    extract -> bias -> tone -> (maskless: flatten, simple pieces) -> mirror -> snap -> fracture
+
+The tone decision (:mod:`mbfab.output.tone`) says whether the polygons are the drawn
+features or their complement in the field; the geometry operations live in
+:mod:`mbfab.layout.dataprep`. For a maskless writer the data are the *exposed* area, flat.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
 
 import gdstk
 
 from mbfab.layout import (
+    DBU_UM,
+    GDS_MAX_POINTS,
     BBox,
     Layer,
     LayerStats,
@@ -18,9 +28,26 @@ from mbfab.layout import (
     rectangle,
     uses_hierarchy,
 )
+from mbfab.layout.dataprep import (
+    cells_below,
+    flatten_layer,
+    fracture_in_place,
+    mirror_x,
+    simple_pieces,
+    size_in_place,
+    snap_in_place,
+)
+from mbfab.layout.measure import Narrowest, narrowest
 from mbfab.output.tone import PlateTone, Polarity, ToneMode, decide_tone
 
-__all__ = ["Plate", "PlateRequest", "fracture_cell", "make_plate", "mask_field", "plate_cell_name"]
+__all__ = [
+    "Plate",
+    "PlateRequest",
+    "PrepSettings",
+    "make_plate",
+    "mask_field",
+    "plate_cell_name",
+]
 
 
 @dataclass(frozen=True)
@@ -33,9 +60,23 @@ class PlateRequest:
     top_name: str
 
 
+@dataclass(frozen=True)
+class PrepSettings:
+    """Data preparation of one plate (all lengths in um)."""
+
+    grid_um: float = DBU_UM
+    max_points: int = GDS_MAX_POINTS
+    #: Change of every line width: each edge moves by half of it (positive grows features).
+    cd_bias_um: float = 0.0
+    #: Mirror about ``x = mirror_axis_x`` (None: no mirroring).
+    mirror_axis_x: float | None = None
+    #: Maskless writer: flat, exposed area, simple polygons only.
+    maskless: bool = False
+
+
 @dataclass
 class Plate:
-    """One mask plate ready to be written."""
+    """One mask plate (or maskless data layer) ready to be written."""
 
     layer: Layer
     cell: gdstk.Cell
@@ -44,6 +85,13 @@ class Plate:
     drawn: LayerStats
     written: LayerStats
     bbox: BBox | None
+    prep: PrepSettings = dc_field(default_factory=PrepSettings)
+    #: Narrowest line or space of the (biased) features, in written coordinates.
+    critical: Narrowest | None = None
+    #: Cells whose names say they hold alignment marks.
+    marks: list[str] = dc_field(default_factory=list)
+    #: What the data preparation changed or repaired.
+    messages: list[str] = dc_field(default_factory=list)
 
 
 def mask_field(device_bbox: BBox, margin_um: float) -> BBox:
@@ -57,39 +105,69 @@ def make_plate(
     request: PlateRequest,
     field: BBox,
     mode: ToneMode,
-    max_points: int,
+    prep: PrepSettings | int | None = None,
 ) -> Plate:
-    """Extract ``request.layer`` from ``device`` and apply its tone inside ``field``."""
-    spec = request.layer.spec
-    drawn_cell = extract_layer(device, spec, request.top_name)
-    drawn = layer_stats(drawn_cell, spec)
+    """Extract ``request.layer`` from ``device`` and run the data-preparation pipeline.
+
+    (An ``int`` for ``prep`` is read as the vertex limit, as before the pipeline existed.)
+    """
+    if prep is None:
+        prep = PrepSettings()
+    elif isinstance(prep, int):
+        prep = PrepSettings(max_points=prep)
+    layer = request.layer
+    spec = layer.spec
+    cell = extract_layer(device, spec, request.top_name)
+    drawn = layer_stats(cell, spec)
     polarity: Polarity = "negative" if request.polarity == "negative" else "positive"
-    tone = decide_tone(request.process, polarity, mode, arrayed=uses_hierarchy(drawn_cell, spec))
+    tone = decide_tone(request.process, polarity, mode, arrayed=uses_hierarchy(cell, spec))
+    messages: list[str] = []
+    if prep.cd_bias_um:
+        size_in_place(cell, layer, prep.cd_bias_um / 2.0)
+        messages.append(f"CD bias {prep.cd_bias_um:+g} um (each edge {prep.cd_bias_um / 2:+g} um)")
+    critical = _critical(cell, prep)
+    if prep.maskless:
+        # A writer exposes its polygons: they must be the exposed area (a mask's clear area).
+        tone = replace(tone, data="clear", inverted=tone.chrome == "feature")
+        cell = flatten_layer(cell, layer, request.top_name)
     if tone.inverted:
-        features = drawn_cell.get_polygons(layer=spec[0], datatype=spec[1])
+        features = cell.get_polygons(layer=spec[0], datatype=spec[1])
         (fx0, fy0), (fx1, fy1) = field
-        window = rectangle(fx0, fy0, fx1, fy1, request.layer)
+        window = rectangle(fx0, fy0, fx1, fy1, layer)
         cell = gdstk.Cell(request.top_name)
-        cell.add(*boolean(window, features, "not", request.layer))
-    else:
-        cell = drawn_cell
-    fracture_cell(cell, max_points)
+        cell.add(*boolean(window, features, "not", layer))
+    if prep.mirror_axis_x is not None and not prep.maskless:
+        cell = mirror_x(cell, prep.mirror_axis_x, f"{request.top_name}_UNMIRRORED")
+        messages.append(f"mirrored about x = {prep.mirror_axis_x:g} um")
+    snap_in_place(cell, prep.grid_um)
+    if prep.maskless:
+        pieces, repaired = simple_pieces(cell.polygons, layer, prep.grid_um)
+        cell = gdstk.Cell(request.top_name)
+        cell.add(*pieces)
+        messages += repaired
+    fracture_in_place(cell, prep.max_points, prep.grid_um)
     bbox = bounding_box(cell) if cell.polygons or cell.references else None
-    return Plate(request.layer, cell, tone, field, drawn, layer_stats(cell, spec), bbox)
+    marks = sorted(
+        c.name for c in cells_below(cell) if any(w in c.name.upper() for w in ("MARK", "ALIGN"))
+    )
+    written = layer_stats(cell, spec)
+    return Plate(layer, cell, tone, field, drawn, written, bbox, prep, critical, marks, messages)
 
 
-def fracture_cell(top: gdstk.Cell, max_points: int) -> None:
-    """Split every polygon above ``max_points`` vertices, in place, through the hierarchy."""
-    for cell in [top, *top.dependencies(True)]:
-        if not isinstance(cell, gdstk.Cell):
-            continue
-        big = [p for p in cell.polygons if len(p.points) > max_points]
-        for poly in big:
-            pieces = poly.fracture(max_points=max_points, precision=1e-3)
-            for piece in pieces:
-                piece.repetition = poly.repetition
-            cell.remove(poly)
-            cell.add(*pieces)
+def _critical(cell: gdstk.Cell, prep: PrepSettings) -> Narrowest | None:
+    """Narrowest line/space among each cell's own polygons (arrays: the unit cell)."""
+    found = []
+    for c in cells_below(cell):
+        result = narrowest(c.polygons, prep.grid_um)
+        if result is not None:
+            found.append(result)
+    if not found:
+        return None
+    best = min(found, key=lambda n: n.width_um)
+    if prep.mirror_axis_x is not None and not prep.maskless:
+        x, y = best.location
+        best = replace(best, location=(round(2 * prep.mirror_axis_x - x, 3), y))
+    return best
 
 
 def plate_cell_name(recipe_name: str, layer_name: str) -> str:

@@ -139,8 +139,8 @@ def choose_spin(resist: Resist, thickness_um: float) -> SpinChoice | str:
         f"{c.thickness_range()[1]:.2f} um ({c.speed_range()[0]:.0f}-{c.speed_range()[1]:.0f} rpm)"
         for c in process.spin
     )
-    coats = f" per coat, up to {process.max_coats} coats" if process.max_coats > 1 else ""
-    return f"{thickness_um:g} um of {resist.display} is outside its spin curve: {ranges}{coats}"
+    more = f" per coat, up to {process.max_coats} coats" if process.max_coats > 1 else ""
+    return f"{thickness_um:g} um of {resist.display} is outside its spin curve: {ranges}{more}"
 
 
 def build_traveler(loaded: LoadedRecipe, plates: Mapping[str, PlateRef] | None = None) -> Traveler:
@@ -227,8 +227,11 @@ def _layer_section(
         step = _from_template(step_template, context)
         if step.kind == "cure" and process.cure is not None:
             cure = process.cure
-            params = {"temperature_c": cure.temperature_c, "time_s": cure.time_s}
-            step = replace(step, params=params, source=cure.source)
+            cure_params: dict[str, ParamValue] = {
+                "temperature_c": cure.temperature_c,
+                "time_s": cure.time_s,
+            }
+            step = replace(step, params=cure_params, source=cure.source)
         steps.append(step)
     steps = _apply_overrides(steps, layer, loaded, where, problems, context)
     warnings = _warnings(layer, thickness, steps, template.min_resist_ratio)
@@ -411,7 +414,7 @@ def _apply_overrides(
 ) -> list[Step]:
     overrides = layer.traveler.steps
     kinds = [s.kind for s in steps]
-    for kind, values in overrides.items():
+    for kind in overrides:
         if kind not in kinds and not (kind == "release" and layer.role == "sacrificial"):
             problems.append(
                 loaded.source.error(
@@ -421,10 +424,10 @@ def _apply_overrides(
             )
     result = []
     for step in steps:
-        values = overrides.get(step.kind)
-        if values is None:
+        if step.kind not in overrides:
             result.append(step)
             continue
+        values = overrides[step.kind]
         if values.get("skip") is True:
             continue
         params = {**step.params, **{k: v for k, v in values.items() if k != "skip"}}

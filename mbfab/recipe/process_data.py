@@ -8,6 +8,7 @@ s, temperatures in degrees C, doses in mJ/cm², wavelengths in nm.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Literal
 
@@ -58,7 +59,7 @@ class SpinCurve(BaseModel):
             thick = [p[1] for p in self.points]
             if len(rpms) < 2 or rpms != sorted(set(rpms)):
                 raise ValueError("points need two or more strictly increasing speeds")
-            if any(b >= a for a, b in zip(thick, thick[1:], strict=False)):
+            if any(b >= a for a, b in itertools.pairwise(thick)):
                 raise ValueError("thickness must fall as the speed rises")
         return self
 
@@ -97,7 +98,7 @@ class SpinCurve(BaseModel):
         assert self.points is not None
         pts = self.points
         # Thickness falls with speed: find the segment bracketing the thickness.
-        for (w0, t0), (w1, t1) in zip(pts, pts[1:], strict=False):
+        for (w0, t0), (w1, t1) in itertools.pairwise(pts):
             if t1 - 1e-9 <= thickness_um <= t0 + 1e-9:
                 b = math.log(t1 / t0) / math.log(w1 / w0)
                 return float(w0 * (thickness_um / t0) ** (1.0 / b))

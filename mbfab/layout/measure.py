@@ -1,0 +1,93 @@
+"""Critical dimension of a layer: its narrowest line and narrowest space, and where they are.
+
+Found by morphology with mitred corners (shapely): a line narrower than ``d`` vanishes in an
+opening by ``d`` (shrink by d/2, grow by d/2), a space narrower than ``d`` fills in a closing.
+Mitred offsets leave straight-sided shapes unchanged, so only genuinely narrow parts count;
+a lost or filled piece must exceed ``d²/100`` to count, which ignores numerical slivers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import gdstk
+import shapely
+from shapely.geometry import Polygon as ShapelyPolygon
+from shapely.geometry.base import BaseGeometry
+
+from mbfab.layout.grid import DBU_UM
+
+__all__ = ["Narrowest", "narrowest"]
+
+
+@dataclass(frozen=True)
+class Narrowest:
+    """The smallest line or space: its width (um), kind, and a point inside it."""
+
+    width_um: float
+    kind: str  # "line" | "space"
+    location: tuple[float, float]
+
+
+def narrowest(polygons: Iterable[gdstk.Polygon], resolution_um: float = DBU_UM) -> Narrowest | None:
+    """Narrowest line or space of ``polygons`` to within ``resolution_um`` (None if empty)."""
+    shapes = [shapely.make_valid(ShapelyPolygon(p.points)) for p in polygons]
+    if not shapes:
+        return None
+    union = shapely.unary_union(shapes)
+    if union.is_empty:
+        return None
+    x0, y0, x1, y1 = union.bounds
+    window = shapely.box(x0, y0, x1, y1)
+    upper = max(x1 - x0, y1 - y0)
+    found = []
+    line = _search(union, upper, resolution_um, lambda d: _opened_loss(union, d))
+    if line is not None:
+        found.append(Narrowest(line[0], "line", line[1]))
+    space = _search(union, upper, resolution_um, lambda d: _closed_gain(union, window, d))
+    if space is not None:
+        found.append(Narrowest(space[0], "space", space[1]))
+    return min(found, key=lambda n: n.width_um) if found else None
+
+
+def _mitre(geometry: BaseGeometry, distance: float) -> BaseGeometry:
+    return geometry.buffer(distance, join_style="mitre", mitre_limit=10.0)
+
+
+def _opened_loss(union: BaseGeometry, d: float) -> BaseGeometry:
+    return union.difference(_mitre(_mitre(union, -d / 2.0), d / 2.0))
+
+
+def _closed_gain(union: BaseGeometry, window: BaseGeometry, d: float) -> BaseGeometry:
+    return _mitre(_mitre(union, d / 2.0), -d / 2.0).intersection(window).difference(union)
+
+
+def _significant(change: BaseGeometry, d: float) -> tuple[float, float] | None:
+    pieces = [g for g in getattr(change, "geoms", [change]) if g.area > d * d / 100.0]
+    if not pieces:
+        return None
+    biggest = max(pieces, key=lambda g: g.area)
+    x, y = biggest.representative_point().coords[0]
+    return (round(x, 3), round(y, 3))
+
+
+def _search(
+    union: BaseGeometry, upper: float, resolution: float, change_at: object
+) -> tuple[float, tuple[float, float]] | None:
+    """Smallest ``d`` (to ``resolution``) at which a significant piece changes."""
+    assert callable(change_at)
+    at_upper = _significant(change_at(upper), upper)
+    if at_upper is None:
+        return None
+    lo, hi, where = resolution, upper, at_upper
+    while hi - lo > resolution:
+        mid = (lo + hi) / 2.0
+        hit = _significant(change_at(mid), mid)
+        if hit is None:
+            lo = mid
+        else:
+            hi, where = mid, hit
+    # The width lies in (lo, hi], hi - lo <= resolution: report the grid value in there.
+    return (round(math.ceil(lo / resolution - 1e-9) * resolution, 6), where)

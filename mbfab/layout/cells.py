@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 import gdstk
+import numpy as np
 
 from mbfab.layout.grid import DBU_UM, USER_UNIT_M
 
@@ -133,7 +134,8 @@ def layer_stats(top: gdstk.Cell, spec: tuple[int, int]) -> LayerStats:
             if (poly.layer, poly.datatype) == spec:
                 n = instance_count(poly)
                 count += n
-                area += n * poly.area()
+                # gdstk's Polygon.area() already counts the repetition: use one copy's area.
+                area += n * _single_area(poly)
         for ref in cell.references:
             if not isinstance(ref.cell, gdstk.Cell):
                 continue
@@ -146,6 +148,12 @@ def layer_stats(top: gdstk.Cell, spec: tuple[int, int]) -> LayerStats:
 
     count, area = visit(top)
     return LayerStats(polygons=count, area_um2=area)
+
+
+def _single_area(poly: gdstk.Polygon) -> float:
+    """Area of one copy of ``poly`` (shoelace), whatever its repetition."""
+    x, y = poly.points[:, 0], poly.points[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
 def uses_hierarchy(top: gdstk.Cell, spec: tuple[int, int]) -> bool:

@@ -152,7 +152,8 @@ def layer_stats(top: gdstk.Cell, spec: tuple[int, int]) -> LayerStats:
 
 def _single_area(poly: gdstk.Polygon) -> float:
     """Area of one copy of ``poly`` (shoelace), whatever its repetition."""
-    x, y = poly.points[:, 0], poly.points[:, 1]
+    points = np.asarray(poly.points, dtype=np.float64)
+    x, y = points[:, 0], points[:, 1]
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 

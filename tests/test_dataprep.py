@@ -10,6 +10,7 @@ from shapely import affinity
 from shapely.geometry import Polygon as ShapelyPolygon
 
 from mbfab.layout import Layer, boolean, layer_stats, rectangle
+from mbfab.layout.critical import narrowest
 from mbfab.layout.dataprep import (
     fracture_in_place,
     mirror_x,
@@ -18,7 +19,6 @@ from mbfab.layout.dataprep import (
     snap_in_place,
     writer_problems,
 )
-from mbfab.layout.measure import narrowest
 from mbfab.output.plates import PlateRequest, PrepSettings, make_plate
 
 L1 = Layer(1, 0, "one")

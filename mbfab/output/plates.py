@@ -28,6 +28,7 @@ from mbfab.layout import (
     rectangle,
     uses_hierarchy,
 )
+from mbfab.layout.critical import Narrowest, narrowest
 from mbfab.layout.dataprep import (
     cells_below,
     flatten_layer,
@@ -37,7 +38,6 @@ from mbfab.layout.dataprep import (
     size_in_place,
     snap_in_place,
 )
-from mbfab.layout.measure import Narrowest, narrowest
 from mbfab.output.tone import PlateTone, Polarity, ToneMode, decide_tone
 
 __all__ = [

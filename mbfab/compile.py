@@ -12,6 +12,7 @@ import gdstk
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
 from mbfab.errors import OutputError
+from mbfab.estimate import estimate_device
 from mbfab.layout import Layer, bounding_box, layer_stats, read_layout, top_cell, write_gds
 from mbfab.output import (
     REPORT_SCHEMA,
@@ -82,6 +83,7 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
     recipe = loaded.recipe
     device = design_for(loaded)
     plates = build_plates(loaded, device)
+    estimates = estimate_device(loaded, device)
     output_root = Path(output_root)
     final = inside(output_root, recipe.name)
     entries = []
@@ -115,6 +117,7 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
                 "closed_form": {k: round(v, 6) for k, v in sorted(device.closed_form.items())},
             },
             "plates": entries,
+            "estimates": estimates,
             "output_dir": str(final),
         }
         write_json(report, staging / "report.json")

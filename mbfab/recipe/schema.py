@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from mbfab.recipe.design_params import InterdigitalParams
+from mbfab.recipe.estimate_spec import ElectrodeSpec, EstimateSpec
 from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
 from mbfab.units import LENGTH_UNITS_UM
 
@@ -98,6 +99,9 @@ class LayerSpec(BaseModel):
         None, description="resist thickness (default: the resist's typical value)"
     )
     description: str = ""
+    electrode: ElectrodeSpec | None = Field(
+        None, description="electrode values for the estimates (cathode and anode layers)"
+    )
 
 
 class RuleSpec(BaseModel):
@@ -147,6 +151,7 @@ class Recipe(BaseModel):
     design: AnyDesign
     rules: list[RuleSpec] = Field(default_factory=list)
     output: OutputSpec = Field(default_factory=OutputSpec)
+    estimate: EstimateSpec = Field(default_factory=EstimateSpec)
 
     @field_validator("units")
     @classmethod

@@ -261,7 +261,7 @@ def _cell_section(
     section.update(
         capacity_uah=_r(cap.capacity_uah),
         limiting=cap.limiting,
-        np_ratio=_r(cap.np_ratio, 4),
+        np_ratio=_r(cap.np_ratio),
         areal_capacity_uah_cm2=_r(areal_per_cm2(cap.capacity_uah, footprint_um2)),
     )
     if voltage is None:

@@ -26,6 +26,7 @@ from mbfab.output import (
     staged_directory,
     write_json,
 )
+from mbfab.output.html_report import render_report_html
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
 
 __all__ = ["CompileResult", "build_plates", "compile_recipe", "design_for", "recipe_layers"]
@@ -121,6 +122,8 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
             "output_dir": str(final),
         }
         write_json(report, staging / "report.json")
+        html = render_report_html(report, device.cell, recipe, plates)
+        (staging / "report.html").write_text(html, encoding="utf-8")
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
     return CompileResult(loaded, device, plates, final, report)
 

@@ -9,7 +9,6 @@ and energy. Every number carries the inputs and sources it came from.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from mbfab.designs import Device
@@ -23,29 +22,16 @@ from mbfab.estimate.cell import (
     volumetric_capacity_uah_cm2_um,
 )
 from mbfab.estimate.fit import application_fit
+from mbfab.estimate.geometry import Geometry
 from mbfab.estimate.library import Library, Material, library
 from mbfab.estimate.measured import ELECTRODE_ROLES, Measured, measure
+from mbfab.estimate.models3d import lattice_3d, swiss_roll
 from mbfab.recipe import LayerSpec, LoadedRecipe, Recipe, did_you_mean, normalise_name
 
 __all__ = ["ESTIMATES_SCHEMA", "KIND_MODELS", "Geometry", "estimate_device", "headline"]
 
 #: Version of the ``estimates`` section; bump on any incompatible change.
 ESTIMATES_SCHEMA = "mbfab-estimates/1"
-
-
-@dataclass
-class Geometry:
-    """What a design kind's model says about the cell in 3D."""
-
-    model: str
-    #: electrode layer name -> (volume um3, fill mode, surface the film covers um2)
-    volumes: dict[str, tuple[float, str, float]]
-    height_um: float
-    #: footprint bases the model replaces or adds (e.g. a rolled footprint), um2
-    footprints_um2: dict[str, float] = field(default_factory=dict)
-    area_gain: dict[str, Any] | None = None
-    roll: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 ModelFn = Callable[[Recipe, Device, Measured], Geometry]
@@ -73,6 +59,11 @@ def planar_stacked(recipe: Recipe, device: Device, measured: Measured) -> Geomet
 #: Geometry model of each design kind; kinds not listed are estimated as planar stacks.
 KIND_MODELS: dict[str, ModelFn] = {
     "interdigital": planar_in_plane,
+    "stacked": planar_stacked,
+    "pillars": lattice_3d,
+    "holes": lattice_3d,
+    "trenches": lattice_3d,
+    "swiss-roll": swiss_roll,
 }
 
 
@@ -195,7 +186,7 @@ def estimate_device(loaded: LoadedRecipe, device: Device) -> dict[str, Any]:
     if kind not in KIND_MODELS:
         notes.append(f"no 3D model for design kind {kind!r}: estimated as a planar stack")
     footprints = {**measured.footprints_um2, **geometry.footprints_um2}
-    basis = recipe.estimate.footprint
+    basis = recipe.estimate.footprint or geometry.preferred_basis
     if basis not in footprints:
         hint = {"die": "set estimate.die", "package": "set estimate.seal_ring"}.get(basis, "")
         message = f"footprint {basis!r} is not available ({hint}); available: "
@@ -302,7 +293,16 @@ def headline(estimates: dict[str, Any]) -> list[str]:
         lines.append(f"  can power: {', '.join(powers) if powers else 'none of Table 2'}")
     if estimates["area_gain"]:
         gain = estimates["area_gain"]
-        lines.append(f"  3D area gain {gain.get('measured', 0):.3g} (measured)")
+        lines.append(
+            f"  3D area gain {gain['measured']:.3g} measured, {gain['closed_form']:.3g} "
+            f"closed form ({gain['closed_form_formula']})"
+        )
+    roll = estimates["roll"]
+    if roll and "outer_diameter_um" in roll:
+        lines.append(
+            f"  rolled: {roll['turns']:.3g} turns, outer diameter "
+            f"{roll['outer_diameter_um']:.4g} um ({roll['diameter_source']})"
+        )
     for note in estimates["notes"]:
         lines.append(f"  note: {note}")
     return lines

@@ -15,7 +15,7 @@ from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
 
 __all__ = ["ElectrodeSpec", "EstimateSpec", "FootprintBasis", "RollSpec"]
 
-FootprintBasis = Literal["electrodes", "device", "die", "package"]
+FootprintBasis = Literal["electrodes", "device", "die", "package", "rolled"]
 
 
 class ElectrodeSpec(BaseModel):
@@ -74,10 +74,11 @@ class EstimateSpec(BaseModel):
         None, description="'cathode||anode' library couple (default: from the layer materials)"
     )
     voltage_v: float | None = Field(None, gt=0, le=6, description="average cell voltage, V")
-    footprint: FootprintBasis = Field(
-        "electrodes",
+    footprint: FootprintBasis | None = Field(
+        None,
         description="area per-area figures use: electrodes (bounding box of the electrode "
-        "layers), device (everything drawn, pads included), die, or package (device + seal ring)",
+        "layers), device (everything drawn, pads included), die, package (device + seal ring) "
+        "or rolled (Swiss rolls after rolling); default: rolled for Swiss rolls, else electrodes",
     )
     die: tuple[PositiveLength, PositiveLength] | None = Field(None, description="die [w, h]")
     seal_ring: NonNegativeLength = Field(

@@ -115,9 +115,10 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
                 "closed_form": {k: round(v, 6) for k, v in sorted(device.closed_form.items())},
             },
             "plates": entries,
-            "output_dir": str(final),
         }
         write_json(report, staging / "report.json")
+    # Run-specific facts stay out of the file, which must be identical run after run.
+    report["output_dir"] = str(final)
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
     return CompileResult(loaded, device, plates, final, report)
 

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from mbfab.errors import did_you_mean
+from mbfab.recipe.catalog import normalise_name, resist_library
 from mbfab.recipe.design_params import InterdigitalParams
 from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
 from mbfab.units import LENGTH_UNITS_UM
@@ -98,6 +100,14 @@ class LayerSpec(BaseModel):
         None, description="resist thickness (default: the resist's typical value)"
     )
     description: str = ""
+
+    @field_validator("resist")
+    @classmethod
+    def _known_resist(cls, value: str) -> str:
+        if normalise_name(value) not in resist_library():
+            names = [resist.name for resist in resist_library().values()]
+            raise ValueError(f"unknown resist {value!r}{did_you_mean(value, names)}")
+        return value
 
 
 class RuleSpec(BaseModel):

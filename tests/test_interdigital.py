@@ -10,11 +10,12 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geometry_helpers import klayout_region, shapely_layer
 from mbfab.designs import RoleLayers
 from mbfab.designs.interdigital import build_interdigital
 from mbfab.layout import Layer, is_on_grid, write_gds
 from mbfab.recipe import InterdigitalParams
+
+from geometry_helpers import klayout_region, shapely_layer
 
 CC, CAT, AN, EL = Layer(1, 0, "cc"), Layer(2, 0, "cat"), Layer(3, 0, "an"), Layer(4, 0, "el")
 ROLES = RoleLayers({"collector": [CC], "cathode": [CAT], "anode": [AN], "electrolyte": [EL]})

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import CASES
 from mbfab.cli import main
 from mbfab.errors import RecipeError
 from mbfab.recipe import load_recipe
+
+from conftest import CASES
 
 BAD = sorted((CASES / "bad_recipes").glob("*.yaml"))
 
@@ -59,7 +60,7 @@ def test_all_errors_of_a_file_are_reported_at_once(minimal_recipe: Path) -> None
 
 
 def test_missing_file_is_a_located_error(tmp_path: Path) -> None:
-    with pytest.raises(RecipeError, match="nope.yaml: no such file"):
+    with pytest.raises(RecipeError, match=r"nope\.yaml: no such file"):
         load_recipe(tmp_path / "nope.yaml")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -26,23 +26,6 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
-ROLES = (
-    "collector",
-    "cathode-collector",
-    "anode-collector",
-    "cathode",
-    "anode",
-    "electrolyte",
-    "separator",
-    "sacrificial",
-    "swelling",
-    "stiff",
-    "etch-mask",
-    "mold",
-    "passivation",
-    "seal",
-    "other",
-)
 Role = Literal[
     "collector",
     "cathode-collector",
@@ -60,8 +43,9 @@ Role = Literal[
     "seal",
     "other",
 ]
-PROCESSES = ("lift-off", "etch", "plating", "permanent", "substrate-etch", "mold")
 Process = Literal["lift-off", "etch", "plating", "permanent", "substrate-etch", "mold"]
+ROLES: tuple[str, ...] = get_args(Role)
+PROCESSES: tuple[str, ...] = get_args(Process)
 
 #: Every design kind's parameters; ``kind`` picks the model.
 AnyDesign = Annotated[InterdigitalParams, Field(discriminator="kind")]

@@ -119,11 +119,12 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
             },
             "plates": entries,
             "estimates": estimates,
-            "output_dir": str(final),
         }
         write_json(report, staging / "report.json")
         html = render_report_html(report, device.cell, recipe, plates)
         (staging / "report.html").write_text(html, encoding="utf-8")
+    # Run-specific facts stay out of the file, which must be identical run after run.
+    report["output_dir"] = str(final)
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
     return CompileResult(loaded, device, plates, final, report)
 

@@ -105,7 +105,7 @@ def test_recipe_overrides_porosity_and_capacity(loaded: LoadedRecipe) -> None:
 
 def test_unknown_material_is_a_note_with_a_suggestion(loaded: LoadedRecipe) -> None:
     est = estimate_device(_layer(loaded, "anode", material="Li4Ti5O13"), design_for(loaded))
-    assert "capacity_uah" not in est["cell"]
+    assert est["cell"]["capacity_uah"] is None and est["cell"]["energy_uwh"] is None
     assert any("'Li4Ti5O12'" in note for note in est["notes"])
 
 

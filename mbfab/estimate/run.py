@@ -244,6 +244,18 @@ def _cell_section(
         "voltage_source": voltage_source,
         "height_um": _r(height_um),
         "volume_um3": _r(footprint_um2 * height_um),
+        # every key is always present (None when not estimated): a stable schema
+        **dict.fromkeys(
+            (
+                "capacity_uah",
+                "limiting",
+                "np_ratio",
+                "areal_capacity_uah_cm2",
+                "energy_uwh",
+                "areal_energy_uwh_cm2",
+                "volumetric_energy_mwh_cm3",
+            )
+        ),
     }
     if cathode is None or anode is None or cathode <= 0 or anode <= 0:
         notes.append("no cell capacity: both a cathode and an anode capacity are needed")
@@ -277,12 +289,12 @@ def headline(estimates: dict[str, Any]) -> list[str]:
         f"  estimate ({estimates['model']}): footprint {fp['area_mm2']:.4g} mm2 ({fp['basis']}), "
         f"active-area ratio {ratio:.3f}"
     ]
-    if "capacity_uah" in cell:
+    if cell["capacity_uah"] is not None:
         text = (
             f"  capacity {cell['capacity_uah']:.4g} uAh ({cell['limiting']}-limited, "
             f"N/P {cell['np_ratio']:.3g}) = {cell['areal_capacity_uah_cm2']:.4g} uAh/cm2"
         )
-        if "energy_uwh" in cell:
+        if cell["energy_uwh"] is not None:
             text += (
                 f"; energy {cell['energy_uwh']:.4g} uWh at {cell['voltage_v']:.3g} V "
                 f"= {cell['areal_energy_uwh_cm2']:.4g} uWh/cm2"

@@ -9,6 +9,7 @@ from typing import Any
 
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
+from mbfab.estimate import estimate_device
 from mbfab.layout import Layer, bounding_box, write_gds
 from mbfab.output import (
     REPORT_SCHEMA,
@@ -33,6 +34,7 @@ from mbfab.output.handoff import (
     resolve_target,
     write_plate,
 )
+from mbfab.output.html_report import render_report_html
 from mbfab.output.process import PlateRef, build_traveler
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
@@ -130,6 +132,7 @@ def compile_recipe(
     fmt = recipe.output.format
     files = {p.layer.name: plate_file_name(p, fmt) for p in plates}
     traveler = build_traveler(loaded, plate_refs(plates, files))  # input errors before writing
+    estimates = estimate_device(loaded, device)
     output_root = Path(output_root)
     final = inside(output_root, recipe.name)
     entries = []
@@ -173,8 +176,12 @@ def compile_recipe(
                 "closed_form": {k: round(v, 6) for k, v in sorted(device.closed_form.items())},
             },
             "plates": entries,
-            "output_dir": str(final),
+            "estimates": estimates,
         }
         write_json(report, staging / "report.json")
+        html = render_report_html(report, device.cell, recipe, plates)
+        (staging / "report.html").write_text(html, encoding="utf-8")
+    # Run-specific facts stay out of the file, which must be identical run after run.
+    report["output_dir"] = str(final)
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
     return CompileResult(loaded, device, plates, final, report)

@@ -26,6 +26,7 @@ from mbfab.layout.gdsio import (
 )
 from mbfab.layout.grid import DBU_UM, USER_UNIT_M, is_on_grid, snap, snap_value
 from mbfab.layout.layers import Layer, LayerMap
+from mbfab.layout.measure import layer_bbox, layer_perimeter_um, union_area_um2
 from mbfab.layout.shapes import (
     DEFAULT_ARC_TOLERANCE_UM,
     circle,
@@ -56,6 +57,8 @@ __all__ = [
     "extract_layer",
     "instance_count",
     "is_on_grid",
+    "layer_bbox",
+    "layer_perimeter_um",
     "layer_stats",
     "layers_in",
     "merge",
@@ -70,6 +73,7 @@ __all__ = [
     "snap_value",
     "top_cell",
     "total_area",
+    "union_area_um2",
     "uses_hierarchy",
     "write_gds",
     "write_oas",

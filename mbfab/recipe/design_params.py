@@ -93,7 +93,8 @@ class InterdigitalParams(DesignParams):
                     f"finger length {self.finger_length:g} um (fingers would not overlap)",
                 )
             )
-        if 2 * self.corner_radius > min(self.finger_width, self.bus_width) - 2 * self.inset:
+        narrowest = min(self.finger_width, self.bus_width) - 2 * self.inset
+        if self.corner_radius > 0 and 2 * self.corner_radius > narrowest:
             found.append(
                 (
                     ("corner_radius",),

@@ -84,6 +84,16 @@ def test_perimeter_counts_array_placements() -> None:
     assert layer_perimeter_um(top, (5, 0)) == pytest.approx(200.0)
 
 
+def test_perimeter_counts_polygon_repetitions_once_each() -> None:
+    """A polygon with a 3 x 2 repetition is 6 squares of outline 8 um (gdstk's perimeter()
+    of such a polygon already covers the repetition, so it must not be multiplied again)."""
+    square = gdstk.rectangle((0, 0), (2, 2), layer=5)
+    square.repetition = gdstk.Repetition(3, 2, spacing=(5, 5))
+    top = gdstk.Cell("TOP")
+    top.add(square)
+    assert layer_perimeter_um(top, (5, 0)) == pytest.approx(48.0)
+
+
 def test_capacity_is_linear_in_thickness(loaded: LoadedRecipe) -> None:
     device = design_for(loaded)
     base = estimate_device(loaded, device)["electrodes"]

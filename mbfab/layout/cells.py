@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 import gdstk
-import numpy as np
 
 from mbfab.layout.grid import DBU_UM, USER_UNIT_M
 
@@ -134,8 +133,7 @@ def layer_stats(top: gdstk.Cell, spec: tuple[int, int]) -> LayerStats:
             if (poly.layer, poly.datatype) == spec:
                 n = instance_count(poly)
                 count += n
-                # gdstk's Polygon.area() already counts the repetition: use one copy's area.
-                area += n * _single_area(poly)
+                area += poly.area()  # gdstk's area() already covers the repetition
         for ref in cell.references:
             if not isinstance(ref.cell, gdstk.Cell):
                 continue
@@ -148,13 +146,6 @@ def layer_stats(top: gdstk.Cell, spec: tuple[int, int]) -> LayerStats:
 
     count, area = visit(top)
     return LayerStats(polygons=count, area_um2=area)
-
-
-def _single_area(poly: gdstk.Polygon) -> float:
-    """Area of one copy of ``poly`` (shoelace), whatever its repetition."""
-    points = np.asarray(poly.points, dtype=np.float64)
-    x, y = points[:, 0], points[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
 def uses_hierarchy(top: gdstk.Cell, spec: tuple[int, int]) -> bool:

@@ -31,7 +31,7 @@ def layer_perimeter_um(top: gdstk.Cell, spec: tuple[int, int]) -> float:
         total = 0.0
         for poly in cell.polygons:
             if (poly.layer, poly.datatype) == spec:
-                total += instance_count(poly) * poly.perimeter()
+                total += poly.perimeter()  # gdstk's perimeter() already covers the repetition
         for ref in cell.references:
             if isinstance(ref.cell, gdstk.Cell):
                 total += instance_count(ref) * visit(ref.cell) * ref.magnification

@@ -217,7 +217,7 @@ def _cross_check(recipe: Recipe, source: SourceMap) -> list[InputError]:
                     )
                 )
     kind = getattr(recipe.design, "kind", "")
-    for role in recipe.design.required_roles:
+    for role in recipe.design.needed_roles():
         found = [layer.name for layer in recipe.layers if layer.role == role]
         if len(found) != 1:
             count = "no layer has" if not found else f"{len(found)} layers have"

@@ -6,7 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from mbfab.recipe.design_params import InterdigitalParams
+from mbfab.recipe.design_params import (
+    HolesParams,
+    InterdigitalParams,
+    PillarsParams,
+    StackedParams,
+    SwissRollParams,
+    TrenchesParams,
+)
 from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
 from mbfab.units import LENGTH_UNITS_UM
 
@@ -62,7 +69,15 @@ PROCESSES = ("lift-off", "etch", "plating", "permanent", "substrate-etch", "mold
 Process = Literal["lift-off", "etch", "plating", "permanent", "substrate-etch", "mold"]
 
 #: Every design kind's parameters; ``kind`` picks the model.
-AnyDesign = Annotated[InterdigitalParams, Field(discriminator="kind")]
+AnyDesign = Annotated[
+    InterdigitalParams
+    | StackedParams
+    | PillarsParams
+    | HolesParams
+    | TrenchesParams
+    | SwissRollParams,
+    Field(discriminator="kind"),
+]
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"
 
@@ -98,6 +113,9 @@ class LayerSpec(BaseModel):
         None, description="resist thickness (default: the resist's typical value)"
     )
     description: str = ""
+    align_to: str | None = Field(
+        None, description="layer this one is aligned to (default: the first layer)"
+    )
 
 
 class RuleSpec(BaseModel):

@@ -419,6 +419,14 @@ class SwissRollParams(DesignParams):
             )
         if self.tab_width > min(self.pad) or self.tab_width > self.collector_width:
             found.append((("tab_width",), "tab wider than its pad or its collector stripe"))
+        if self.tab_length <= self.release_margin:
+            found.append(
+                (
+                    ("tab_length",),
+                    f"tab length {self.tab_length:g} um must exceed the release margin "
+                    f"{self.release_margin:g} um (pads must sit off the sacrificial layer)",
+                )
+            )
         if self.twin and self.tab_width > self.anchor_length - 2 * self.stiff_inset:
             found.append((("tab_width",), "twin: the tab must fit the anchor length"))
         return found

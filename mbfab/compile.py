@@ -11,6 +11,7 @@ import gdstk
 
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
+from mbfab.designs.finish import finish_device
 from mbfab.errors import OutputError
 from mbfab.layout import Layer, bounding_box, layer_stats, read_layout, top_cell, write_gds
 from mbfab.output import (
@@ -53,7 +54,8 @@ def design_for(loaded: LoadedRecipe) -> Device:
     by_role: dict[str, list[Layer]] = {}
     for spec in recipe.layers:
         by_role.setdefault(spec.role, []).append(layers[spec.name])
-    return build_device(recipe.design, RoleLayers(by_role))
+    roles = RoleLayers(by_role)
+    return finish_device(recipe, build_device(recipe.design, roles), roles)
 
 
 def build_plates(loaded: LoadedRecipe, device: Device) -> list[Plate]:
@@ -113,6 +115,7 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
                 "footprint_um": [list(device.footprint[0]), list(device.footprint[1])],
                 "footprint_area_um2": round(device.footprint_area_um2, 6),
                 "closed_form": {k: round(v, 6) for k, v in sorted(device.closed_form.items())},
+                "info": dict(sorted(device.info.items())),
             },
             "plates": entries,
             "output_dir": str(final),

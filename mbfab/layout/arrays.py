@@ -44,6 +44,7 @@ __all__ = [
     "circle_region",
     "feature_array",
     "feature_outline",
+    "lattice_references",
     "lattice_sites",
     "line_array",
     "polygon_region",
@@ -254,6 +255,20 @@ def _reference(
     if columns == rows == 1:
         return gdstk.Reference(cell, at)
     return gdstk.Reference(cell, at, columns=columns, rows=rows, spacing=spacing)
+
+
+def lattice_references(
+    cell: gdstk.Cell,
+    origin: tuple[float, float],
+    spacing: tuple[float, float],
+    indices: ArrayLike,
+) -> list[gdstk.Reference]:
+    """References of ``cell`` at ``origin + (i*dx, j*dy)`` for each ``(i, j)`` of a square
+    lattice; row runs in regular rows merge into arrayed references."""
+    idx = np.asarray(indices, dtype=np.int64).reshape(-1, 2)
+    order = np.lexsort((idx[:, 0], idx[:, 1]))
+    grid = _Grid(origin[0], origin[1], spacing[0], spacing[1], 0.0)
+    return _array_references(cell, grid, idx[order])
 
 
 @dataclass

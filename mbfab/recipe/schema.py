@@ -15,6 +15,7 @@ from mbfab.recipe.design_params import (
     TrenchesParams,
 )
 from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
+from mbfab.recipe.layout_spec import MarksSpec, SealSpec, WaferSpec
 from mbfab.units import LENGTH_UNITS_UM
 
 __all__ = [
@@ -164,6 +165,9 @@ class Recipe(BaseModel):
     layers: list[LayerSpec] = Field(min_length=1)
     design: AnyDesign
     rules: list[RuleSpec] = Field(default_factory=list)
+    marks: MarksSpec | None = Field(default_factory=MarksSpec, description="null: no marks")
+    seal: SealSpec | None = None
+    wafer: WaferSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
 
     @field_validator("units")

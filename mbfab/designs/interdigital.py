@@ -102,7 +102,11 @@ def build_interdigital(p: InterdigitalParams, layers: RoleLayers) -> Device:
         used[p.posts.role] = posts_layer
         closed_form |= lattice_facts(p.posts, array.count, "post")
         closed_form["posts_area_um2"] = array.area_um2
-        info = {"posts_on": p.posts.on, "lattice": p.posts.lattice, "shape": p.posts.shape}
+        info = {
+            "posts_on_electrodes": p.posts.electrodes,
+            "lattice": p.posts.lattice,
+            "shape": p.posts.shape,
+        }
     return Device(
         cell=cell,
         layers=used,
@@ -117,7 +121,7 @@ def finger_regions(p: InterdigitalParams) -> Region:
     """The electrode fingers that carry posts, beyond their bus bar (electrode edges)."""
     w, g, b, length, i = p.finger_width, p.gap, p.bus_width, p.finger_length, p.inset
     top = 2 * b + length + p.effective_tip_gap
-    on = p.posts.on if p.posts is not None else "both"
+    on = p.posts.electrodes if p.posts is not None else "both"
     region: Region = []
     for k in range(2 * p.fingers):
         x0 = k * (w + g)

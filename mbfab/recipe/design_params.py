@@ -85,7 +85,9 @@ def _lattice_problems(spec: LatticeSpec, at: tuple[str, ...]) -> list[Problem]:
 class PostsSpec(LatticeSpec):
     """3D posts inside each finger of an interdigital cell (carbon-MEMS / Si-post style)."""
 
-    on: Literal["cathode", "anode", "both"] = Field("both", description="which fingers get posts")
+    electrodes: Literal["cathode", "anode", "both"] = Field(
+        "both", description="which fingers get posts"
+    )
     role: Literal["etch-mask", "mold", "other"] = Field(
         "etch-mask", description="role of the layer the posts are drawn on"
     )

@@ -34,6 +34,8 @@ design:
   region:
     shape: {region}
     size: [{side} um, {side} um]
+estimate:
+  footprint: device
 """
 
 

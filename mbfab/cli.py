@@ -69,6 +69,48 @@ def compile_command(recipes: tuple[Path, ...], output: Path, quiet: bool) -> Non
             click.echo(f"  compiled in {result.report['elapsed_s']:.2f} s")
 
 
+@main.command("sweep")
+@click.argument("recipe", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    required=True,
+    metavar="KEY=V1,V2,...",
+    help="recipe key path and values, e.g. design.gap=10um,20um,40um (repeat for a grid)",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    default=Path("sweeps"),
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="output root folder",
+)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="parallel processes")
+@_user_errors
+def sweep_command(recipe: Path, settings: tuple[str, ...], output: Path, jobs: int | None) -> None:
+    """Compile variants of RECIPE and tabulate their estimates (CSV + SVG plot)."""
+    from mbfab.sweep import parse_setting, plan_variants, run_sweep, write_outputs
+
+    parsed = [parse_setting(text) for text in settings]
+    folder = output / f"{recipe.stem}-sweep"
+    variants = plan_variants(recipe, parsed, folder / "recipes")
+    rows = []
+    with click.progressbar(length=len(variants), label="compiling", file=sys.stderr) as bar:
+        for row in run_sweep(variants, folder / "masks", jobs):
+            rows.append(row)
+            bar.update(1)
+    table, plot = write_outputs(rows, parsed, folder)
+    click.echo(f"{len(rows)} variants -> {table} and {plot}")
+    failed = [row for row in rows if row.error]
+    for row in sorted(failed, key=lambda r: r.index):
+        click.echo(f"error: variant {row.index} {row.values}: {row.error}", err=True)
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
+
+
 @main.command("designs")
 @_user_errors
 def designs_command() -> None:

@@ -11,8 +11,9 @@ import gdstk
 
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
-from mbfab.designs.finish import finish_device
+from mbfab.designs.finish import mask_layout, with_seal
 from mbfab.errors import OutputError
+from mbfab.estimate import estimate_device
 from mbfab.layout import Layer, bounding_box, layer_stats, read_layout, top_cell, write_gds
 from mbfab.output import (
     REPORT_SCHEMA,
@@ -26,6 +27,7 @@ from mbfab.output import (
     staged_directory,
     write_json,
 )
+from mbfab.output.html_report import render_report_html
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
 
 __all__ = ["CompileResult", "build_plates", "compile_recipe", "design_for", "recipe_layers"]
@@ -48,14 +50,17 @@ def recipe_layers(recipe: Recipe) -> dict[str, Layer]:
 
 
 def design_for(loaded: LoadedRecipe) -> Device:
-    """Build the recipe's device."""
+    """Build the recipe's device (with its seal ring, without marks)."""
     recipe = loaded.recipe
+    return with_seal(recipe, build_device(recipe.design, _roles(recipe)))
+
+
+def _roles(recipe: Recipe) -> RoleLayers:
     layers = recipe_layers(recipe)
     by_role: dict[str, list[Layer]] = {}
     for spec in recipe.layers:
         by_role.setdefault(spec.role, []).append(layers[spec.name])
-    roles = RoleLayers(by_role)
-    return finish_device(recipe, build_device(recipe.design, roles), roles)
+    return RoleLayers(by_role)
 
 
 def build_plates(loaded: LoadedRecipe, device: Device) -> list[Plate]:
@@ -83,13 +88,16 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
     loaded = load_recipe(path)
     recipe = loaded.recipe
     device = design_for(loaded)
-    plates = build_plates(loaded, device)
+    # Marks, labels and the wafer map go on the plates, not into the measured device.
+    masks = mask_layout(recipe, device, _roles(recipe))
+    plates = build_plates(loaded, masks)
+    estimates = estimate_device(loaded, device)
     output_root = Path(output_root)
     final = inside(output_root, recipe.name)
     entries = []
     with staged_directory(final) as staging:
         if recipe.output.combined:
-            combined = device.cell.copy(plate_cell_name(recipe.name, "all"), deep_copy=False)
+            combined = masks.cell.copy(plate_cell_name(recipe.name, "all"), deep_copy=False)
             write_gds(
                 combined,
                 staging / f"{recipe.name}.gds",
@@ -114,13 +122,17 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
             "device": {
                 "footprint_um": [list(device.footprint[0]), list(device.footprint[1])],
                 "footprint_area_um2": round(device.footprint_area_um2, 6),
-                "closed_form": {k: round(v, 6) for k, v in sorted(device.closed_form.items())},
-                "info": dict(sorted(device.info.items())),
+                "closed_form": {k: round(v, 6) for k, v in sorted(masks.closed_form.items())},
+                "info": dict(sorted(masks.info.items())),
             },
             "plates": entries,
-            "output_dir": str(final),
+            "estimates": estimates,
         }
         write_json(report, staging / "report.json")
+        html = render_report_html(report, device.cell, recipe, plates)
+        (staging / "report.html").write_text(html, encoding="utf-8")
+    # Run-specific facts stay out of the file, which must be identical run after run.
+    report["output_dir"] = str(final)
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
     return CompileResult(loaded, device, plates, final, report)
 

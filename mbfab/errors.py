@@ -6,6 +6,7 @@ one-line message and exit code 2. Anything else is a bug and keeps its traceback
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ __all__ = [
     "OutputError",
     "RecipeError",
     "UnitError",
+    "did_you_mean",
     "format_key_path",
 ]
 
@@ -30,6 +32,14 @@ def format_key_path(path: Sequence[str | int]) -> str:
         else:
             text += f".{part}" if text else str(part)
     return text
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or the allowed list when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f"; allowed: {', '.join(sorted(choices))}" if choices else ""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ RANK = {
     "estimate": 6,
     "output": 7,
     "compile": 8,
+    "sweep": 8.5,
     "cli": 9,
     "__main__": 10,
     "__init__": 0,

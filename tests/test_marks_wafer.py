@@ -105,7 +105,7 @@ def test_example_recipe_compiles_and_klayout_reads_every_plate(
 
 def test_sweep_variants_are_cells_of_their_own(tmp_path: Path) -> None:
     result = compile_recipe(ROOT / "recipes" / "cmems_posts.yaml", tmp_path)
-    cf = result.device.closed_form
+    cf = result.report["device"]["closed_form"]
     assert cf["variant_count"] == 3
     layout = kdb.Layout()
     layout.read(str(result.output_dir / "cmems_posts.gds"))
@@ -119,7 +119,7 @@ def test_sweep_variants_are_cells_of_their_own(tmp_path: Path) -> None:
     # Each variant's posts: pitch 40 / 50 / 70 um -> fewer posts as the pitch grows.
     posts = [sum(1 for _ in layout.cell(f"V{k}_POST_UNIT").each_parent_inst()) for k in range(3)]
     assert all(n > 0 for n in posts)
-    assert result.device.info["variants"] == ["pitch=40um", "pitch=50um", "pitch=70um"]
+    assert result.report["device"]["info"]["variants"] == ["pitch=40um", "pitch=50um", "pitch=70um"]
 
 
 def test_seal_ring_and_package_area(tmp_path: Path) -> None:

@@ -151,6 +151,7 @@ def build_trenches(p: TrenchesParams, layers: RoleLayers) -> Device:
         closed_form={
             "trench_count": float(lines.count),
             "trench_width_um": p.size,
+            "trench_size_um": p.size,  # same key pattern as feature_size_um
             "trench_pitch_um": p.pitch,
             "trench_depth_um": p.depth,
             "trench_area_um2": lines.area_um2,

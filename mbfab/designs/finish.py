@@ -1,5 +1,9 @@
 """Around the device: seal ring, alignment marks, plate labels, test structures, wafer map.
 
+The seal ring belongs to the device (:func:`with_seal`); marks, labels and the wafer map
+belong to the mask layout only (:func:`mask_layout`), so that measurements of the device
+(estimates, rules) never count them.
+
 Placement (um), relative to the device's bounding box (seal ring included)::
 
       [marks of pair 1][pair 2] ...           +----------- upper right: the same mark
@@ -41,7 +45,7 @@ from mbfab.recipe.layout_spec import (
 )
 from mbfab.recipe.schema import Recipe
 
-__all__ = ["add_marks", "add_seal", "finish_device", "wafer_sites"]
+__all__ = ["add_marks", "add_seal", "decorate", "mask_layout", "wafer_sites", "with_seal"]
 
 SEAL_ROLES = ("seal", "passivation")
 
@@ -135,15 +139,20 @@ def add_marks(
     )
 
 
+def with_seal(recipe: Recipe, device: Device) -> Device:
+    """The device with its seal ring, when the recipe asks for one (part of the device)."""
+    if recipe.seal is None and not any(s.role in SEAL_ROLES for s in recipe.layers):
+        return device
+    layers = _layers(recipe)
+    seal_layers = [layers[s.name] for s in recipe.layers if s.role in SEAL_ROLES]
+    return add_seal(device, recipe.seal or SealSpec(), seal_layers)
+
+
 def decorate(recipe: Recipe, device: Device, note: str = "") -> Device:
-    """Seal ring (when asked) then marks and labels (unless ``marks: null``)."""
-    if recipe.seal is not None or any(s.role in SEAL_ROLES for s in recipe.layers):
-        layers = _layers(recipe)
-        seal_layers = [layers[s.name] for s in recipe.layers if s.role in SEAL_ROLES]
-        device = add_seal(device, recipe.seal or SealSpec(), seal_layers)
-    if recipe.marks is not None:
-        device = add_marks(device, recipe, recipe.marks, note)
-    return device
+    """Marks and labels around the device (unless ``marks: null``)."""
+    if recipe.marks is None:
+        return device
+    return add_marks(device, recipe, recipe.marks, note)
 
 
 def wafer_sites(wafer: WaferSpec, die: tuple[float, float]) -> list[tuple[int, int]]:
@@ -205,7 +214,7 @@ def wafer_device(recipe: Recipe, device: Device, roles: RoleLayers, wafer: Wafer
         variants, _ = design_variants(recipe.design, wafer.sweep, recipe.units)
         dies = []
         for index, (label, params) in enumerate(variants):
-            built = decorate(recipe, build_device(params, roles), note=label)
+            built = decorate(recipe, with_seal(recipe, build_device(params, roles)), note=label)
             _prefix_cells(built.cell, f"V{index}")
             dies.append(built)
             labels.append(label)
@@ -233,8 +242,11 @@ def wafer_device(recipe: Recipe, device: Device, roles: RoleLayers, wafer: Wafer
     return Device(top, device.layers, device.footprint, device.nets, facts, info)
 
 
-def finish_device(recipe: Recipe, device: Device, roles: RoleLayers) -> Device:
-    """Everything the plates need around the bare device: seal, marks, labels, wafer."""
+def mask_layout(recipe: Recipe, device: Device, roles: RoleLayers) -> Device:
+    """What the plates carry around the (sealed) device: marks, labels, the wafer map.
+
+    Estimates measure the device itself; this layout adds polygons they must not count.
+    """
     device = decorate(recipe, device)
     if recipe.wafer is not None:
         device = wafer_device(recipe, device, roles, recipe.wafer)

@@ -25,7 +25,7 @@ __all__ = ["build_interdigital", "comb_outlines", "finger_regions"]
 def comb_outlines(
     p: InterdigitalParams, layer: Layer
 ) -> tuple[list[gdstk.Polygon], list[gdstk.Polygon], list[gdstk.Polygon]]:
-    """Cathode comb, anode comb (bus + fingers) and the two pads, before rounding."""
+    """Cathode comb, anode comb (bus + fingers + pad stem) and the two pads, before rounding."""
     w, g, b, length = p.finger_width, p.gap, p.bus_width, p.finger_length
     tip = p.effective_tip_gap
     count = 2 * p.fingers
@@ -42,10 +42,14 @@ def comb_outlines(
         else:
             anode.append(rectangle(x0, top - b - length, x0 + w, top - b / 2, layer))
     pad_w, pad_h = p.pad
+    # Each pad joins its bus through a stem that overlaps both, but never sticks out of either.
+    stem_w = min(pad_w, width)
     pads = [
-        rectangle(0, -pad_h, pad_w, b / 2, layer),
-        rectangle(width - pad_w, top - b / 2, width, top + pad_h, layer),
+        rectangle(0, -pad_h, pad_w, 0, layer),
+        rectangle(width - pad_w, top, width, top + pad_h, layer),
     ]
+    cathode.append(rectangle(0, -pad_h / 2, stem_w, b / 2, layer))
+    anode.append(rectangle(width - stem_w, top - b / 2, width, top + pad_h / 2, layer))
     return cathode, anode, pads
 
 
@@ -54,6 +58,12 @@ def _round_convex(shapes: list[gdstk.Polygon], radius: float, layer: Layer) -> l
     if radius <= 0:
         return merge(shapes, layer)
     return offset(offset(shapes, -radius, layer), radius, layer, join="round")
+
+
+def _electrode(
+    comb: list[gdstk.Polygon], p: InterdigitalParams, layer: Layer
+) -> list[gdstk.Polygon]:
+    return _round_convex(offset(comb, -p.inset, layer), p.corner_radius, layer)
 
 
 def build_interdigital(p: InterdigitalParams, layers: RoleLayers) -> Device:
@@ -65,11 +75,9 @@ def build_interdigital(p: InterdigitalParams, layers: RoleLayers) -> Device:
     cathode_comb, anode_comb, pads = comb_outlines(p, collector)
     cathode_cc = _round_convex([*cathode_comb, pads[0]], p.corner_radius, collector)
     anode_cc = _round_convex([*anode_comb, pads[1]], p.corner_radius, collector)
-    # Electrodes cover the comb (bus and fingers) inset from its edge; pads stay bare.
-    cathode = _round_convex(
-        offset(cathode_comb, -p.inset, cathode_layer), p.corner_radius, cathode_layer
-    )
-    anode = _round_convex(offset(anode_comb, -p.inset, anode_layer), p.corner_radius, anode_layer)
+    # Electrodes cover bus and fingers, inset from the collector edge; pads stay bare.
+    cathode = _electrode(cathode_comb[:-1], p, cathode_layer)
+    anode = _electrode(anode_comb[:-1], p, anode_layer)
 
     cell = gdstk.Cell(cell_name("INTERDIGITAL"))
     cell.add(*cathode_cc, *anode_cc, *cathode, *anode)
@@ -77,9 +85,8 @@ def build_interdigital(p: InterdigitalParams, layers: RoleLayers) -> Device:
     if electrolyte_layer is not None:
         field = gdstk.Polygon(_bbox_points([*cathode, *anode]))
         window = offset([field], p.electrolyte_margin, electrolyte_layer)
-        bare_pads = boolean(pads, [*cathode_comb, *anode_comb], "not", electrolyte_layer)
-        keep_out = offset(bare_pads, p.electrolyte_margin, electrolyte_layer)
-        cell.add(*boolean(window, keep_out, "not", electrolyte_layer))
+        # Pads stay bare for probing; the window reaches over the collectors everywhere else.
+        cell.add(*boolean(window, pads, "not", electrolyte_layer))
         used["electrolyte"] = electrolyte_layer
 
     count = 2 * p.fingers

@@ -17,8 +17,9 @@ A single roll carries both electrodes as two stripes along x (cathode below, ano
 the next; its collectors leave through the anchor end (-x) to two pads. A twin cell places
 two strips mirrored about x = 0 with their anchors facing across ``roll_gap``: the cathode
 roll on the left rolls toward +x, the anode roll on the right toward -x, each with one full
-width collector whose tab leaves the anchor upward (+y) to a pad; the separator layer spans
-the gap between the anchors, where the electrolyte joins the two rolls.
+width collector whose tab leaves the anchor upward (+y) to a pad; a window on the optional
+``electrolyte`` layer (else ``separator``) spans the gap between the anchors, where the
+electrolyte joins the two rolls.
 """
 
 from __future__ import annotations
@@ -127,8 +128,9 @@ def _twin(p: SwissRollParams, layers: RoleLayers) -> list[gdstk.Polygon]:
     half = p.roll_gap / 2
     left = _placed(_twin_half(p, layers, layers.one("cathode")), -half, mirror=True)
     right = _placed(_twin_half(p, layers, layers.one("anode")), half, mirror=False)
-    separator = rectangle(-half, 0, half, p.width, layers.one("separator"))
-    return [*left, *right, separator]
+    gap = layers.optional("electrolyte") or layers.optional("separator")
+    window = [rectangle(-half, 0, half, p.width, gap)] if gap is not None else []
+    return [*left, *right, *window]
 
 
 def _cell_of(shapes: list[gdstk.Polygon]) -> gdstk.Cell:
@@ -141,7 +143,10 @@ def build_swiss_roll(p: SwissRollParams, layers: RoleLayers) -> Device:
     """Generate the flat single or twin Swiss-roll layout; see the module docstring."""
     cell = gdstk.Cell(cell_name("SWISS_ROLL", "TWIN" if p.twin else ""))
     cell.add(*(_twin(p, layers) if p.twin else _single(p, layers)))
-    roles = ("sacrificial", "swelling", "stiff", "collector", "cathode", "anode", "separator")
+    roles = ["sacrificial", "swelling", "stiff", "collector", "cathode", "anode"]
+    roles += [r for r in ("separator", "electrolyte") if layers.optional(r) is not None]
+    if not p.twin:
+        roles = [r for r in roles if r != "electrolyte"]
     electrode_w = p.collector_width - 2 * p.electrode_inset
     length = electrode_length(p)
     rolls = 2.0 if p.twin else 1.0

@@ -19,6 +19,7 @@ from mbfab.layout.cells import (
 from mbfab.layout.gdsio import FIXED_TIMESTAMP, GDS_MAX_POINTS, read_layout, top_cell, write_gds
 from mbfab.layout.grid import DBU_UM, USER_UNIT_M, is_on_grid, snap, snap_value
 from mbfab.layout.layers import Layer, LayerMap
+from mbfab.layout.measure import layer_bbox, layer_perimeter_um, union_area_um2
 from mbfab.layout.shapes import (
     DEFAULT_ARC_TOLERANCE_UM,
     circle,
@@ -49,6 +50,8 @@ __all__ = [
     "extract_layer",
     "instance_count",
     "is_on_grid",
+    "layer_bbox",
+    "layer_perimeter_um",
     "layer_stats",
     "layers_in",
     "merge",
@@ -63,6 +66,7 @@ __all__ = [
     "snap_value",
     "top_cell",
     "total_area",
+    "union_area_um2",
     "uses_hierarchy",
     "write_gds",
 ]

@@ -15,6 +15,9 @@ import numpy as np
 from mbfab.layout.grid import DBU_UM, snap
 from mbfab.layout.layers import Layer
 
+#: Maximum deviation of round joins from the true arc (um); matches shapes.py.
+DEFAULT_ARC_TOLERANCE_UM = 0.01
+
 __all__ = [
     "BooleanOp",
     "boolean",
@@ -104,7 +107,7 @@ def offset(
         _as_list(shapes),
         distance_um,
         join=join,
-        tolerance=2,
+        tolerance=DEFAULT_ARC_TOLERANCE_UM,  # type: ignore[arg-type]  # stubs say int
         precision=DBU_UM,
         use_union=True,
         layer=layer.layer,

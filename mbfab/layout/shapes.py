@@ -8,6 +8,7 @@ import gdstk
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mbfab.layout.boolean import DEFAULT_ARC_TOLERANCE_UM
 from mbfab.layout.grid import DBU_UM, snap
 from mbfab.layout.layers import Layer
 
@@ -20,9 +21,6 @@ __all__ = [
     "regular_polygon",
     "rounded_rectangle",
 ]
-
-#: Default maximum deviation of a faceted arc from the true circle.
-DEFAULT_ARC_TOLERANCE_UM = 0.01
 
 
 def polygon(points: ArrayLike, layer: Layer) -> gdstk.Polygon:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mbfab.estimate import headline
 from mbfab.output.plates import Plate
 
 __all__ = ["REPORT_SCHEMA", "plate_entry", "summary_lines", "write_json"]
@@ -61,4 +62,6 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             f"{entry['drawn']['polygons']:>9} polys {entry['drawn']['area_um2']:>14.1f} um2  "
             f"{tone['resist_polarity']:<8} {tone['field']} field, data = {tone['data']}"
         )
+    if report.get("estimates"):
+        lines += headline(report["estimates"])
     return lines

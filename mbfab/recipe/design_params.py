@@ -162,7 +162,8 @@ class InterdigitalParams(DesignParams):
                     f"finger length {self.finger_length:g} um (fingers would not overlap)",
                 )
             )
-        if 2 * self.corner_radius > min(self.finger_width, self.bus_width) - 2 * self.inset:
+        narrowest = min(self.finger_width, self.bus_width) - 2 * self.inset
+        if self.corner_radius > 0 and 2 * self.corner_radius > narrowest:
             found.append(
                 (
                     ("corner_radius",),
@@ -393,6 +394,13 @@ class SwissRollParams(DesignParams):
     pad: tuple[PositiveLength, PositiveLength] = Field(
         (150.0, 150.0), description="contact pad [width, height]"
     )
+
+    def needed_roles(self) -> tuple[str, ...]:
+        # A twin cell needs no separator on the rolls: the electrolyte fills the gap between
+        # them (drawn on an optional ``electrolyte`` layer).
+        if self.twin:
+            return tuple(r for r in self.required_roles if r != "separator")
+        return self.required_roles
 
     @property
     def collector_width(self) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import types
 import typing
@@ -13,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from mbfab.errors import InputError, RecipeError
+from mbfab.errors import InputError, RecipeError, did_you_mean
 from mbfab.recipe.catalog import Resist, normalise_name, resist_library
 from mbfab.recipe.design_params import DESIGN_PARAMS
 from mbfab.recipe.layout_spec import design_variants, layout_problems
@@ -36,14 +35,6 @@ class LoadedRecipe:
     def resist(self, layer_name: str) -> Resist:
         """The library resist of layer ``layer_name``."""
         return resist_library()[normalise_name(self.recipe.layer(layer_name).resist)]
-
-
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or the allowed list when none is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean {close[0]!r}?)"
-    return f"; allowed: {', '.join(sorted(choices))}" if choices else ""
 
 
 def load_recipe(path: Path | str) -> LoadedRecipe:
@@ -77,6 +68,8 @@ def _schema_problems(exc: ValidationError, data: Any, source: SourceMap) -> list
     problems = []
     for error in exc.errors(include_url=False):
         path = _data_path(error["loc"], data)
+        if error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            path = (*path, "kind")
         problems.append(source.error(path, _message(error, path, data)))
     return _unique(problems)
 
@@ -181,8 +174,6 @@ def _cross_check(recipe: Recipe, source: SourceMap) -> list[InputError]:
     problems: list[InputError] = []
     names: dict[str, int] = {}
     numbers: dict[tuple[int, int], int] = {}
-    library = resist_library()
-    resist_names = [r.name for r in library.values()]
     for index, layer in enumerate(recipe.layers):
         if layer.name in names:
             problems.append(
@@ -201,13 +192,6 @@ def _cross_check(recipe: Recipe, source: SourceMap) -> list[InputError]:
                 )
             )
         numbers.setdefault(layer.gds, index)
-        if normalise_name(layer.resist) not in library:
-            problems.append(
-                source.error(
-                    ("layers", index, "resist"),
-                    f"unknown resist {layer.resist!r}{did_you_mean(layer.resist, resist_names)}",
-                )
-            )
     for index, rule in enumerate(recipe.rules):
         for position, name in enumerate(rule.layers):
             if name not in names:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator
 
+from mbfab.errors import did_you_mean
+from mbfab.recipe.catalog import normalise_name, resist_library
 from mbfab.recipe.design_params import (
     HolesParams,
     InterdigitalParams,
@@ -14,6 +16,7 @@ from mbfab.recipe.design_params import (
     SwissRollParams,
     TrenchesParams,
 )
+from mbfab.recipe.estimate_spec import ElectrodeSpec, EstimateSpec
 from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
 from mbfab.recipe.layout_spec import MarksSpec, SealSpec, WaferSpec
 from mbfab.units import LENGTH_UNITS_UM
@@ -32,23 +35,6 @@ __all__ = [
 
 FORMAT_VERSION = 1
 
-ROLES = (
-    "collector",
-    "cathode-collector",
-    "anode-collector",
-    "cathode",
-    "anode",
-    "electrolyte",
-    "separator",
-    "sacrificial",
-    "swelling",
-    "stiff",
-    "etch-mask",
-    "mold",
-    "passivation",
-    "seal",
-    "other",
-)
 Role = Literal[
     "collector",
     "cathode-collector",
@@ -66,8 +52,9 @@ Role = Literal[
     "seal",
     "other",
 ]
-PROCESSES = ("lift-off", "etch", "plating", "permanent", "substrate-etch", "mold")
 Process = Literal["lift-off", "etch", "plating", "permanent", "substrate-etch", "mold"]
+ROLES: tuple[str, ...] = get_args(Role)
+PROCESSES: tuple[str, ...] = get_args(Process)
 
 #: Every design kind's parameters; ``kind`` picks the model.
 AnyDesign = Annotated[
@@ -117,6 +104,17 @@ class LayerSpec(BaseModel):
     align_to: str | None = Field(
         None, description="layer this one is aligned to (default: the first layer)"
     )
+    electrode: ElectrodeSpec | None = Field(
+        None, description="electrode values for the estimates (cathode and anode layers)"
+    )
+
+    @field_validator("resist")
+    @classmethod
+    def _known_resist(cls, value: str) -> str:
+        if normalise_name(value) not in resist_library():
+            names = [resist.name for resist in resist_library().values()]
+            raise ValueError(f"unknown resist {value!r}{did_you_mean(value, names)}")
+        return value
 
 
 class RuleSpec(BaseModel):
@@ -169,6 +167,7 @@ class Recipe(BaseModel):
     seal: SealSpec | None = None
     wafer: WaferSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
+    estimate: EstimateSpec = Field(default_factory=EstimateSpec)
 
     @field_validator("units")
     @classmethod

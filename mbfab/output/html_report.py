@@ -1,0 +1,135 @@
+"""report.html: one self-contained page (inline CSS and SVG, no scripts) from report.json's data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gdstk
+from markupsafe import Markup
+
+from mbfab.layout import BBox, Layer
+from mbfab.layout.preview import preview
+from mbfab.output.plates import Plate
+from mbfab.output.render import render_template
+from mbfab.output.svg import ROLE_COLOURS, SvgLayer, svg_picture
+from mbfab.recipe import Recipe
+
+__all__ = ["LayerInfo", "layer_infos", "render_report_html"]
+
+_GREYS = ("#95a5a6", "#6c7a89", "#bdc3c7", "#7b8a8b")
+GLASS, CHROME = "#eef3f7", "#2c3136"
+_COVERS = ("electrolyte", "separator", "seal", "passivation")
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What the page says about one recipe layer."""
+
+    layer: Layer
+    role: str
+    material: str
+    thickness_um: float
+    process: str
+    resist: str
+
+
+def _grow(box: BBox, fraction: float = 0.03) -> BBox:
+    (x0, y0), (x1, y1) = box
+    m = fraction * max(x1 - x0, y1 - y0)
+    return ((x0 - m, y0 - m), (x1 + m, y1 + m))
+
+
+def _colour(role: str, index: int) -> str:
+    return ROLE_COLOURS.get(role, _GREYS[index % len(_GREYS)])
+
+
+def _stack_svg(device: gdstk.Cell, layers: Sequence[LayerInfo], view: BBox) -> tuple[str, str]:
+    shot = preview(device, [info.layer.spec for info in layers])
+    # Covering layers (electrolyte, seal, ...) go underneath, faint, so electrodes stay legible.
+    order = sorted(enumerate(layers), key=lambda item: item[1].role not in _COVERS)
+    drawn = [
+        SvgLayer(
+            info.layer.name,
+            shot.polygons[info.layer.spec],
+            _colour(info.role, i),
+            0.3 if info.role in _COVERS else 0.85,
+        )
+        for i, info in order
+    ]
+    note = ""
+    if shot.placements_drawn < shot.placements_total:
+        note = (
+            f"arrays drawn in part: {shot.placements_drawn} of {shot.placements_total} "
+            "placements; dashed outlines show the full arrays"
+        )
+    svg = svg_picture(drawn, view, outlines=shot.outlines, title="layer stack")
+    return svg, note
+
+
+def _plate_svg(plate: Plate, data_tone: str) -> str:
+    shot = preview(plate.cell, [plate.layer.spec])
+    polygons = shot.polygons[plate.layer.spec]
+    chrome_data = data_tone == "chrome"
+    layer = SvgLayer(plate.layer.name, polygons, CHROME if chrome_data else GLASS, 1.0)
+    return svg_picture(
+        [layer],
+        plate.field,
+        background=GLASS if chrome_data else CHROME,
+        outlines=shot.outlines,
+        width_px=260,
+        title=f"plate {plate.layer.name}",
+    )
+
+
+def _rules_rows(rules: Any) -> tuple[list[dict[str, Any]], str]:
+    """Rule results as table rows when they are a list of records, else pretty JSON."""
+    items = rules.get("results", rules.get("violations")) if isinstance(rules, dict) else rules
+    if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+        return items, ""
+    return [], json.dumps(rules, indent=2, sort_keys=True)
+
+
+def layer_infos(recipe: Recipe) -> list[LayerInfo]:
+    """The recipe's layers as the page lists them."""
+    return [
+        LayerInfo(
+            Layer(s.gds[0], s.gds[1], s.name), s.role, s.material, s.thickness, s.process, s.resist
+        )
+        for s in recipe.layers
+    ]
+
+
+def render_report_html(
+    report: dict[str, Any], device: gdstk.Cell, recipe: Recipe, plates: Sequence[Plate]
+) -> str:
+    """The whole page. ``report`` is the report.json dictionary."""
+    layers = layer_infos(recipe)
+    view = _grow(tuple(map(tuple, device.bounding_box())))  # type: ignore[arg-type]
+    stack_svg, stack_note = _stack_svg(device, layers, view)
+    entries = {entry["layer"]: entry for entry in report["plates"]}
+    plate_cards = [
+        {
+            "entry": entries[plate.layer.name],
+            "svg": Markup(_plate_svg(plate, entries[plate.layer.name]["tone"]["data"])),
+        }
+        for plate in plates
+    ]
+    legend = [{"info": info, "colour": _colour(info.role, i)} for i, info in enumerate(layers)]
+    rules = report.get("rules")
+    rule_rows, rules_json = _rules_rows(rules) if rules is not None else ([], "")
+    return render_template(
+        "report.html",
+        report=report,
+        est=report.get("estimates"),
+        stack_svg=Markup(stack_svg),
+        stack_note=stack_note,
+        legend=legend,
+        plates=plate_cards,
+        rules=rules,
+        rule_rows=rule_rows,
+        rule_columns=sorted({k for row in rule_rows for k in row}),
+        rules_json=rules_json,
+    )

@@ -1,0 +1,41 @@
+"""Shared fixtures: paths to the example recipes and a minimal valid recipe text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPES = ROOT / "recipes"
+CASES = Path(__file__).resolve().parent / "cases"
+SHARED_GDS = ROOT.parent / "shared" / "gds"
+
+MINIMAL_RECIPE = """\
+mbfab: 1
+name: tiny
+units: um
+layers:
+  - {name: cc, gds: [1, 0], role: collector, thickness: 100 nm, process: lift-off, resist: AZ-nLOF-2020}
+  - {name: cat, gds: [2, 0], role: cathode, thickness: 1 um, process: lift-off, resist: AZ-4562}
+  - {name: an, gds: [3, 0], role: anode, thickness: 1 um, process: lift-off, resist: AZ-4562}
+design:
+  kind: interdigital
+  fingers: 2
+  finger_width: 20
+  finger_length: 200
+  gap: 10
+  bus_width: 30
+  pad: [60, 50]
+  inset: 2
+output:
+  field_margin: 100 um
+"""
+
+
+@pytest.fixture
+def minimal_recipe(tmp_path: Path) -> Path:
+    """A small valid interdigital recipe written to a temporary file."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(MINIMAL_RECIPE, encoding="utf-8")
+    return path

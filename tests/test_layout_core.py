@@ -1,0 +1,142 @@
+"""The layout core: shapes, grid, booleans, hierarchy statistics, reading foreign files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import gdstk
+import numpy as np
+import pytest
+
+from mbfab.errors import GdsReadError
+from mbfab.layout import (
+    DBU_UM,
+    Layer,
+    LayerMap,
+    boolean,
+    circle,
+    circle_vertex_count,
+    extract_layer,
+    is_on_grid,
+    layer_stats,
+    merge,
+    offset,
+    read_layout,
+    rectangle,
+    rounded_rectangle,
+    uses_hierarchy,
+    write_gds,
+)
+
+from conftest import SHARED_GDS
+
+L1, L2 = Layer(1, 0, "one"), Layer(2, 0, "two")
+
+
+def test_layer_map_refuses_duplicates() -> None:
+    layers = LayerMap([L1, L2])
+    assert layers["one"] == L1 and layers.by_spec((2, 0)) == L2
+    with pytest.raises(ValueError, match="used twice"):
+        layers.add(Layer(5, 0, "one"))
+    with pytest.raises(ValueError, match="share GDS 1/0"):
+        layers.add(Layer(1, 0, "three"))
+    with pytest.raises(ValueError, match=r"outside 0\.\.32767"):
+        LayerMap([Layer(40000, 0, "big")])
+
+
+@pytest.mark.parametrize(("radius", "tolerance"), [(2.5, 0.01), (50.0, 0.01), (1000.0, 0.001)])
+def test_circle_facets_stay_within_the_tolerance(radius: float, tolerance: float) -> None:
+    poly = circle((0, 0), radius, L1, tolerance=tolerance)
+    n = len(poly.points)
+    assert n == circle_vertex_count(radius, tolerance) and n % 4 == 0
+    # Vertices on the circle (to the grid); the chord midpoints fall short by the sagitta.
+    assert np.allclose(np.hypot(*poly.points.T), radius, atol=DBU_UM)
+    sagitta = radius * (1 - math.cos(math.pi / n))
+    assert sagitta <= tolerance + DBU_UM
+    assert poly.area() == pytest.approx(0.5 * n * radius**2 * math.sin(2 * math.pi / n), rel=1e-4)
+
+
+def test_shapes_are_on_the_grid() -> None:
+    rect = rectangle(0.0001, 0.0004, 10.00049, 3.3333333, L1)
+    assert is_on_grid(rect.points)
+    assert rect.area() == pytest.approx(10.0 * 3.333)
+    rounded = rounded_rectangle(0, 0, 100, 50, 10, L1)
+    assert is_on_grid(rounded.points)
+    assert rounded.area() == pytest.approx(100 * 50 - 4 * 100 * (1 - math.pi / 4), abs=0.5)
+    with pytest.raises(ValueError, match="degenerate"):
+        rectangle(0, 0, 0, 5, L1)
+
+
+def test_booleans_are_exact_on_the_grid() -> None:
+    a = rectangle(0, 0, 10, 10, L1)
+    b = rectangle(5, 5, 15, 15, L1)
+    assert sum(p.area() for p in boolean(a, b, "or", L1)) == pytest.approx(175)
+    assert sum(p.area() for p in boolean(a, b, "and", L1)) == pytest.approx(25)
+    assert sum(p.area() for p in boolean(a, b, "not", L1)) == pytest.approx(75)
+    assert sum(p.area() for p in boolean(a, b, "xor", L1)) == pytest.approx(150)
+    assert len(merge([a, b], L1)) == 1
+    grown = offset([a], 1.0, L1)
+    assert grown[0].area() == pytest.approx(144)
+    assert offset([a], -5.0, L1) == []  # shrinks to nothing: no slivers left
+
+
+def _array_cell() -> gdstk.Cell:
+    unit = gdstk.Cell("UNIT")
+    unit.add(rectangle(0, 0, 2, 3, L1), rectangle(0, 0, 1, 1, L2))
+    top = gdstk.Cell("TOP")
+    top.add(gdstk.Reference(unit, columns=100, rows=50, spacing=(5, 5)))
+    top.add(rectangle(-10, -10, -5, -5, L2))
+    return top
+
+
+def test_layer_stats_multiply_through_arrays() -> None:
+    top = _array_cell()
+    assert layer_stats(top, L1.spec).polygons == 5000
+    assert layer_stats(top, L1.spec).area_um2 == pytest.approx(5000 * 6)
+    flat = top.copy("FLAT").flatten()
+    assert sum(p.area() for p in flat.polygons if p.layer == 2) == pytest.approx(
+        layer_stats(top, L2.spec).area_um2
+    )
+
+
+def test_extract_layer_keeps_the_array_as_a_reference(tmp_path: Path) -> None:
+    top = _array_cell()
+    plate = extract_layer(top, L1.spec, "PLATE")
+    assert uses_hierarchy(plate, L1.spec)
+    assert len(plate.references) == 1 and plate.references[0].repetition.size == 5000
+    path = tmp_path / "plate.gds"
+    write_gds(plate, path)
+    assert path.stat().st_size < 1000  # one unit cell and one AREF, not 5000 boundaries
+    library = read_layout(path)
+    assert sorted(c.name for c in library.cells) == ["PLATE", "UNIT"]
+    assert {(p.layer, p.datatype) for c in library.cells for p in c.polygons} == {(1, 0)}
+
+
+def test_corrupt_and_truncated_files_get_clear_errors(tmp_path: Path) -> None:
+    good = tmp_path / "good.gds"
+    write_gds(_array_cell(), good)
+    data = good.read_bytes()
+    cases = {
+        "truncated.gds": (data[: len(data) // 2], "truncated GDSII file"),
+        "text.gds": (b"hello world, not a layout\n", "not a GDSII file"),
+        "empty.gds": (b"", "not a GDSII file"),
+        "zeros.gds": (data[:40] + b"\0" * 40 + data[80:], "corrupt GDSII file"),
+    }
+    for name, (content, message) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        with pytest.raises(GdsReadError, match=message):
+            read_layout(path)
+    with pytest.raises(GdsReadError, match="no such file"):
+        read_layout(tmp_path / "missing.gds")
+
+
+FOREIGN = sorted(SHARED_GDS.rglob("*.gds")) + sorted(SHARED_GDS.rglob("*.oas"))
+
+
+@pytest.mark.skipif(not FOREIGN, reason="../shared/gds is absent")
+@pytest.mark.parametrize("path", FOREIGN, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_foreign_files_read(path: Path) -> None:
+    library = read_layout(path)
+    assert library.cells

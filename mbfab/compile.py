@@ -9,6 +9,7 @@ from typing import Any
 
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
+from mbfab.designs.finish import mask_layout, with_seal
 from mbfab.estimate import estimate_device
 from mbfab.layout import Layer, bounding_box, write_gds
 from mbfab.output import (
@@ -67,20 +68,31 @@ def recipe_layers(recipe: Recipe) -> dict[str, Layer]:
 
 
 def design_for(loaded: LoadedRecipe) -> Device:
-    """Build the recipe's device."""
+    """Build the recipe's device (with its seal ring, without marks)."""
     recipe = loaded.recipe
+    return with_seal(recipe, build_device(recipe.design, _roles(recipe)))
+
+
+def _roles(recipe: Recipe) -> RoleLayers:
     layers = recipe_layers(recipe)
     by_role: dict[str, list[Layer]] = {}
     for spec in recipe.layers:
         by_role.setdefault(spec.role, []).append(layers[spec.name])
-    return build_device(recipe.design, RoleLayers(by_role))
+    return RoleLayers(by_role)
 
 
-def build_plates(loaded: LoadedRecipe, device: Device, target: Target = "mask") -> list[Plate]:
-    """One plate per recipe layer, in recipe order, through the data-preparation pipeline."""
+def build_plates(
+    loaded: LoadedRecipe, masks: Device, target: Target = "mask", device: Device | None = None
+) -> list[Plate]:
+    """One plate per recipe layer, in recipe order, through the data-preparation pipeline.
+
+    ``masks`` is the mask layout (device plus marks, labels, wafer map); ``device`` the bare
+    device whose features set each plate's critical dimension (default: ``masks``).
+    """
     recipe = loaded.recipe
     layers = recipe_layers(recipe)
-    field = mask_field(bounding_box(device.cell), recipe.output.field_margin)
+    features = (device or masks).cell
+    field = mask_field(bounding_box(masks.cell), recipe.output.field_margin)
     plates = []
     for spec in recipe.layers:
         request = PlateRequest(
@@ -90,7 +102,7 @@ def build_plates(loaded: LoadedRecipe, device: Device, target: Target = "mask") 
             top_name=plate_cell_name(recipe.name, spec.name),
         )
         prep = prep_settings(recipe, spec.name, field, target)
-        plates.append(make_plate(device.cell, request, field, recipe.output.tone, prep))
+        plates.append(make_plate(masks.cell, request, field, recipe.output.tone, prep, features))
     return plates
 
 
@@ -109,7 +121,9 @@ def traveler_text(path: Path | str, target: str | None = None) -> str:
     loaded = load_recipe(path)
     check_output_spec(loaded)
     chosen = resolve_target(loaded.recipe, target)
-    plates = build_plates(loaded, design_for(loaded), chosen)
+    device = design_for(loaded)
+    masks = mask_layout(loaded.recipe, device, _roles(loaded.recipe))
+    plates = build_plates(loaded, masks, chosen, device)
     fmt = loaded.recipe.output.format
     files = {p.layer.name: plate_file_name(p, fmt) for p in plates}
     return render_traveler(build_traveler(loaded, plate_refs(plates, files)), "md")
@@ -128,7 +142,9 @@ def compile_recipe(
     check_output_spec(loaded)
     chosen = resolve_target(recipe, target)
     device = design_for(loaded)
-    plates = build_plates(loaded, device, chosen)
+    # Marks, labels and the wafer map go on the plates, not into the measured device.
+    masks = mask_layout(recipe, device, _roles(recipe))
+    plates = build_plates(loaded, masks, chosen, device)
     fmt = recipe.output.format
     files = {p.layer.name: plate_file_name(p, fmt) for p in plates}
     traveler = build_traveler(loaded, plate_refs(plates, files))  # input errors before writing
@@ -138,7 +154,7 @@ def compile_recipe(
     entries = []
     with staged_directory(final) as staging:
         if recipe.output.combined:
-            combined = device.cell.copy(plate_cell_name(recipe.name, "all"), deep_copy=False)
+            combined = masks.cell.copy(plate_cell_name(recipe.name, "all"), deep_copy=False)
             write_gds(
                 combined,
                 staging / f"{recipe.name}.gds",
@@ -173,7 +189,8 @@ def compile_recipe(
             "device": {
                 "footprint_um": [list(device.footprint[0]), list(device.footprint[1])],
                 "footprint_area_um2": round(device.footprint_area_um2, 6),
-                "closed_form": {k: round(v, 6) for k, v in sorted(device.closed_form.items())},
+                "closed_form": {k: round(v, 6) for k, v in sorted(masks.closed_form.items())},
+                "info": dict(sorted(masks.info.items())),
             },
             "plates": entries,
             "estimates": estimates,

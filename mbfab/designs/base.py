@@ -40,7 +40,7 @@ class Device:
     ``nets`` names the layers of each electrode net (``cathode``/``anode``) so that rules and
     estimates can follow connectivity; ``closed_form`` holds quantities the generator derives
     from its parameters (areas in um², counts), which tests and estimates compare with the
-    polygons actually drawn.
+    polygons actually drawn; ``info`` holds the facts that are words, not numbers.
     """
 
     cell: gdstk.Cell
@@ -48,6 +48,8 @@ class Device:
     footprint: tuple[tuple[float, float], tuple[float, float]]
     nets: dict[str, list[str]] = field(default_factory=dict)
     closed_form: dict[str, float] = field(default_factory=dict)
+    #: Non-numeric facts for estimates and reports (lattice, feature shape, layer stack order).
+    info: dict[str, str | list[str]] = field(default_factory=dict)
 
     @property
     def footprint_area_um2(self) -> float:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import gdstk
 
+from mbfab.designs.arrays3d import feature_of, lattice_facts
 from mbfab.designs.base import Device, RoleLayers
 from mbfab.layout import Layer, boolean, bounding_box, cell_name, merge, offset, rectangle
+from mbfab.layout.arrays import Region, feature_array, rectangle_region
 from mbfab.recipe.design_params import InterdigitalParams
 
-__all__ = ["build_interdigital", "comb_outlines"]
+__all__ = ["build_interdigital", "comb_outlines", "finger_regions"]
 
 
 def comb_outlines(
@@ -90,13 +92,51 @@ def build_interdigital(p: InterdigitalParams, layers: RoleLayers) -> Device:
     count = 2 * p.fingers
     width = count * p.finger_width + (count - 1) * p.gap
     height = 2 * p.bus_width + p.finger_length + p.effective_tip_gap
+    closed_form = _closed_form(p, width, height)
+    info: dict[str, str | list[str]] = {}
+    if p.posts is not None:
+        posts_layer = layers.one(p.posts.role)
+        array = feature_array(
+            cell_name("POST", "UNIT"),
+            feature_of(p.posts),
+            posts_layer,
+            finger_regions(p),
+            p.posts.lattice,
+            p.posts.pitch,
+            p.posts.clearance,
+        )
+        cell.add(*array.references)
+        used[p.posts.role] = posts_layer
+        closed_form |= lattice_facts(p.posts, array.count, "post")
+        closed_form["posts_area_um2"] = array.area_um2
+        info = {
+            "posts_on_electrodes": p.posts.electrodes,
+            "lattice": p.posts.lattice,
+            "shape": p.posts.shape,
+        }
     return Device(
         cell=cell,
         layers=used,
         footprint=bounding_box(cell),
         nets={"cathode": ["collector", "cathode"], "anode": ["collector", "anode"]},
-        closed_form=_closed_form(p, width, height),
+        closed_form=closed_form,
+        info=info,
     )
+
+
+def finger_regions(p: InterdigitalParams) -> Region:
+    """The electrode fingers that carry posts, beyond their bus bar (electrode edges)."""
+    w, g, b, length, i = p.finger_width, p.gap, p.bus_width, p.finger_length, p.inset
+    top = 2 * b + length + p.effective_tip_gap
+    on = p.posts.electrodes if p.posts is not None else "both"
+    region: Region = []
+    for k in range(2 * p.fingers):
+        x0 = k * (w + g)
+        if k % 2 == 0 and on in ("cathode", "both"):
+            region += rectangle_region(x0 + i, b, x0 + w - i, b + length - i)
+        elif k % 2 == 1 and on in ("anode", "both"):
+            region += rectangle_region(x0 + i, top - b - length + i, x0 + w - i, top - b)
+    return region
 
 
 def _closed_form(p: InterdigitalParams, width: float, height: float) -> dict[str, float]:

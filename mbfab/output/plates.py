@@ -106,10 +106,13 @@ def make_plate(
     field: BBox,
     mode: ToneMode,
     prep: PrepSettings | int | None = None,
+    features: gdstk.Cell | None = None,
 ) -> Plate:
     """Extract ``request.layer`` from ``device`` and run the data-preparation pipeline.
 
-    (An ``int`` for ``prep`` is read as the vertex limit, as before the pipeline existed.)
+    ``features`` is the cell whose polygons set the critical dimension (the device without
+    marks and labels, whose fine lines are not what the shop should control); by default
+    ``device`` itself. (An ``int`` for ``prep`` is read as the vertex limit.)
     """
     if prep is None:
         prep = PrepSettings()
@@ -122,20 +125,22 @@ def make_plate(
     polarity: Polarity = "negative" if request.polarity == "negative" else "positive"
     tone = decide_tone(request.process, polarity, mode, arrayed=uses_hierarchy(cell, spec))
     messages: list[str] = []
+    measured = cell if features is None else extract_layer(features, spec, "CD_MEASURE")
     if prep.cd_bias_um:
-        size_in_place(cell, layer, prep.cd_bias_um / 2.0)
+        for target in {id(cell): cell, id(measured): measured}.values():
+            size_in_place(target, layer, prep.cd_bias_um / 2.0)
         messages.append(f"CD bias {prep.cd_bias_um:+g} um (each edge {prep.cd_bias_um / 2:+g} um)")
-    critical = _critical(cell, prep)
+    critical = _critical(measured, prep)
     if prep.maskless:
         # A writer exposes its polygons: they must be the exposed area (a mask's clear area).
         tone = replace(tone, data="clear", inverted=tone.chrome == "feature")
         cell = flatten_layer(cell, layer, request.top_name)
     if tone.inverted:
-        features = cell.get_polygons(layer=spec[0], datatype=spec[1])
+        drawn_polygons = cell.get_polygons(layer=spec[0], datatype=spec[1])
         (fx0, fy0), (fx1, fy1) = field
         window = rectangle(fx0, fy0, fx1, fy1, layer)
         cell = gdstk.Cell(request.top_name)
-        cell.add(*boolean(window, features, "not", layer))
+        cell.add(*boolean(window, drawn_polygons, "not", layer))
     if prep.mirror_axis_x is not None and not prep.maskless:
         cell = mirror_x(cell, prep.mirror_axis_x, f"{request.top_name}_UNMIRRORED")
         messages.append(f"mirrored about x = {prep.mirror_axis_x:g} um")

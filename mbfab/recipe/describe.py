@@ -6,11 +6,12 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from mbfab.recipe.fields import to_micrometres
 from mbfab.units import format_length
 
-__all__ = ["describe_params"]
+__all__ = ["describe_params", "is_length_field"]
 
 
 def _is_length(annotation: Any, metadata: Any = ()) -> bool:
@@ -18,6 +19,11 @@ def _is_length(annotation: Any, metadata: Any = ()) -> bool:
     if any(getattr(m, "func", None) is to_micrometres for m in metadata):
         return True
     return any(_is_length(arg) for arg in typing.get_args(annotation))
+
+
+def is_length_field(field: FieldInfo) -> bool:
+    """True when a model field holds a length (or a tuple/list of lengths)."""
+    return _is_length(field.annotation, field.metadata)
 
 
 def describe_params(model: type[BaseModel]) -> list[str]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from mbfab.errors import InputError, RecipeError, did_you_mean
 from mbfab.recipe.catalog import Resist, normalise_name, resist_library
 from mbfab.recipe.design_params import DESIGN_PARAMS
+from mbfab.recipe.layout_spec import design_variants, layout_problems
 from mbfab.recipe.schema import Recipe
 from mbfab.recipe.yamlsource import SourceMap, load_yaml
 from mbfab.units import LENGTH_UNITS_UM
@@ -201,7 +202,7 @@ def _cross_check(recipe: Recipe, source: SourceMap) -> list[InputError]:
                     )
                 )
     kind = getattr(recipe.design, "kind", "")
-    for role in recipe.design.required_roles:
+    for role in recipe.design.needed_roles():
         found = [layer.name for layer in recipe.layers if layer.role == role]
         if len(found) != 1:
             count = "no layer has" if not found else f"{len(found)} layers have"
@@ -213,4 +214,15 @@ def _cross_check(recipe: Recipe, source: SourceMap) -> list[InputError]:
             )
     for path, message in recipe.design.problems():
         problems.append(source.error(("design", *path), message))
+    layers = recipe.layers
+    for path, message in layout_problems(
+        [x.name for x in layers],
+        [x.align_to for x in layers],
+        [x.role for x in layers],
+        recipe.seal,
+    ):
+        problems.append(source.error(path, message))
+    if recipe.wafer is not None and not problems:
+        _, swept = design_variants(recipe.design, recipe.wafer.sweep, recipe.units)
+        problems += [source.error(("wafer", "sweep", *path), message) for path, message in swept]
     return problems

@@ -8,9 +8,17 @@ from pydantic import BaseModel, Field, field_validator
 
 from mbfab.errors import did_you_mean
 from mbfab.recipe.catalog import normalise_name, resist_library
-from mbfab.recipe.design_params import InterdigitalParams
+from mbfab.recipe.design_params import (
+    HolesParams,
+    InterdigitalParams,
+    PillarsParams,
+    StackedParams,
+    SwissRollParams,
+    TrenchesParams,
+)
 from mbfab.recipe.estimate_spec import ElectrodeSpec, EstimateSpec
 from mbfab.recipe.fields import STRICT, Length, NonNegativeLength, PositiveLength
+from mbfab.recipe.layout_spec import MarksSpec, SealSpec, WaferSpec
 from mbfab.units import LENGTH_UNITS_UM
 
 __all__ = [
@@ -50,7 +58,15 @@ ROLES: tuple[str, ...] = get_args(Role)
 PROCESSES: tuple[str, ...] = get_args(Process)
 
 #: Every design kind's parameters; ``kind`` picks the model.
-AnyDesign = Annotated[InterdigitalParams, Field(discriminator="kind")]
+AnyDesign = Annotated[
+    InterdigitalParams
+    | StackedParams
+    | PillarsParams
+    | HolesParams
+    | TrenchesParams
+    | SwissRollParams,
+    Field(discriminator="kind"),
+]
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"
 
@@ -101,6 +117,9 @@ class LayerSpec(BaseModel):
     )
     description: str = ""
     traveler: TravelerSpec = Field(default_factory=TravelerSpec)
+    align_to: str | None = Field(
+        None, description="layer this one is aligned to (default: the first layer)"
+    )
     electrode: ElectrodeSpec | None = Field(
         None, description="electrode values for the estimates (cathode and anode layers)"
     )
@@ -181,6 +200,9 @@ class Recipe(BaseModel):
     layers: list[LayerSpec] = Field(min_length=1)
     design: AnyDesign
     rules: list[RuleSpec] = Field(default_factory=list)
+    marks: MarksSpec | None = Field(default_factory=MarksSpec, description="null: no marks")
+    seal: SealSpec | None = None
+    wafer: WaferSpec | None = None
     output: OutputSpec = Field(default_factory=OutputSpec)
     estimate: EstimateSpec = Field(default_factory=EstimateSpec)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,18 @@ from mbfab.output import (
     write_json,
 )
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
+from mbfab.rules import Finding, check_file, to_json, to_lyrdb
+from mbfab.rules.formats import to_dict
+from mbfab.rules.from_recipe import check_device
 
-__all__ = ["CompileResult", "build_plates", "compile_recipe", "design_for", "recipe_layers"]
+__all__ = [
+    "CompileResult",
+    "build_plates",
+    "check_target",
+    "compile_recipe",
+    "design_for",
+    "recipe_layers",
+]
 
 
 @dataclass
@@ -39,6 +49,7 @@ class CompileResult:
     plates: list[Plate]
     output_dir: Path
     report: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
 
 
 def recipe_layers(recipe: Recipe) -> dict[str, Layer]:
@@ -82,6 +93,7 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
     recipe = loaded.recipe
     device = design_for(loaded)
     plates = build_plates(loaded, device)
+    findings = check_device(loaded, device.cell)
     output_root = Path(output_root)
     final = inside(output_root, recipe.name)
     entries = []
@@ -116,10 +128,25 @@ def compile_recipe(path: Path | str, output_root: Path | str = "masks") -> Compi
             },
             "plates": entries,
             "output_dir": str(final),
+            "drc": to_dict(findings, f"{recipe.name}.gds")["summary"],
         }
         write_json(report, staging / "report.json")
+        (staging / "drc.json").write_text(to_json(findings, f"{recipe.name}.gds"), "utf-8")
+        top = plate_cell_name(recipe.name, "all")
+        (staging / "drc.lyrdb").write_text(to_lyrdb(findings, f"{recipe.name}.gds", top), "utf-8")
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
-    return CompileResult(loaded, device, plates, final, report)
+    return CompileResult(loaded, device, plates, final, report, findings)
+
+
+def check_target(
+    target: Path, deck: Path | None = None, max_markers: int = 1000
+) -> tuple[list[Finding], str]:
+    """Check a recipe (what compile would produce) or any GDSII/OASIS file."""
+    if target.suffix.lower() in {".yaml", ".yml"} and deck is None:
+        loaded = load_recipe(target)
+        device = design_for(loaded)
+        return check_device(loaded, device.cell, max_markers), str(target)
+    return check_file(str(target), str(deck) if deck else None, max_markers), str(target)
 
 
 def _verify(path: Path, plate: Plate) -> None:

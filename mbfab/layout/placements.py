@@ -169,7 +169,7 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
 
 _ELEMENT_HEAD = bytes([0, 4, _BOUNDARY, 0, 0, 6, _LAYER, 2])
 _DATATYPE_HEAD = bytes([0, 6, _DATATYPE, 2])
-_ENDEL = bytes([0, 4, _ENDEL, 0])
+_ENDEL_RECORD = bytes([0, 4, _ENDEL, 0])
 
 
 def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[I64, I64, I64, int] | None:
@@ -179,7 +179,7 @@ def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[I64, I64, I64, in
     equal polygons are long runs of them, so whole runs are validated in a few array
     operations. Returns XY payload positions, payload sizes, layer keys and bytes consumed.
     """
-    head = raw[start : start + 20].tobytes()
+    head = bytes(raw[start : start + 20].tobytes())
     if len(head) < 20 or head[:8] != _ELEMENT_HEAD or head[10:14] != _DATATYPE_HEAD:
         return None
     if head[18] != _XY:
@@ -189,6 +189,7 @@ def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[I64, I64, I64, in
     if xy_length < 4 or start + step > len(raw):
         return None
     signature = np.frombuffer(_ELEMENT_HEAD + _DATATYPE_HEAD + head[16:20], dtype=np.uint8)
+    endel = np.frombuffer(_ENDEL_RECORD, dtype=np.uint8)
     where = np.r_[0:8, 10:14, 16:20]
     count, window = 0, 16
     limit = (len(raw) - start) // step
@@ -197,9 +198,7 @@ def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[I64, I64, I64, in
         base = start + (count + np.arange(n)) * step
         ok = np.all(raw[base[:, None] + where[None, :]] == signature[None, :], axis=1)
         tail = base + step - 4
-        ok &= np.all(
-            raw[tail[:, None] + np.arange(4)[None, :]] == np.frombuffer(_ENDEL, np.uint8), axis=1
-        )
+        ok &= np.all(raw[tail[:, None] + np.arange(4)[None, :]] == endel[None, :], axis=1)
         bad = np.flatnonzero(~ok)
         if len(bad):
             count += int(bad[0])
@@ -217,7 +216,6 @@ def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[I64, I64, I64, in
         (layer << 16) | datatype,
         count * step,
     )
-    return FlatPolygons(_gather(data, xy_at, xy_len, keys))
 
 
 def _ranges(starts: I64, counts: I64) -> I64:

@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from mbfab.layout import DBU_UM, read_layout, top_cell
+from mbfab.layout import DBU_UM, layers_in, read_layout, top_cell
 from mbfab.layout.placements import layer_placements, read_flat_polygons
 from mbfab.rules.geom import merge, to_shapely
 from mbfab.rules.index import (
@@ -46,6 +46,13 @@ class LayoutData:
                 self._cell = top_cell(library)
         self._raw: dict[tuple[int, int], Shapes] = {}
         self._merged: dict[tuple[int, int], Shapes] = {}
+
+    def specs(self) -> list[tuple[int, int]]:
+        """Every (layer, datatype) holding polygons, sorted."""
+        if self._flat is not None:
+            return sorted(self._flat.layers)
+        assert self._cell is not None
+        return sorted(layers_in(self._cell))
 
     def raw(self, spec: tuple[int, int]) -> Shapes:
         """Polygons as drawn (not oriented, not merged), folded into unique shapes."""
@@ -125,7 +132,9 @@ def _shape_finding(
                 measured if finding.worst is None else _worse(rule, finding.worst, measured)
             )
         for offset in offsets[: max(0, max_markers - len(finding.markers))]:
-            finding.markers.append(Marker(_um(sh.protos[k][0] + offset), measured))
+            finding.markers.append(
+                Marker(_um((sh.protos[k][0] + offset).astype(np.float64)), measured)
+            )
     return finding
 
 
@@ -208,7 +217,7 @@ def _outside(finding: Finding, outer: Shapes, inner: Shapes, max_markers: int) -
         for piece in cache[key]:
             finding.count += 1
             if len(finding.markers) < max_markers:
-                pts = np.asarray(piece.exterior.coords)[:-1] + base
+                pts = np.asarray(piece.exterior.coords)[:-1] + base.astype(np.float64)
                 finding.markers.append(Marker(_um(pts), None))
 
 
@@ -226,7 +235,7 @@ def _overlap(rule: Rule, a: Shapes, b: Shapes, max_markers: int) -> Finding:
         area = abs(to_shapely(poly).area) * DBU_UM * DBU_UM
         finding.worst = area if finding.worst is None else max(finding.worst, area)
         if len(finding.markers) < max_markers:
-            finding.markers.append(Marker(_um(poly[0]), round(area, 6)))
+            finding.markers.append(Marker(_um(poly[0].astype(np.float64)), round(area, 6)))
     return finding
 
 

@@ -269,7 +269,7 @@ def _touching(shapes: Shapes, i: I64, j: I64) -> NDArray[np.bool_]:
     verdict = np.zeros(len(uniq), dtype=bool)
     for k, (p, q, dx, dy) in enumerate(uniq):
         a = to_shapely(shapes.protos[p])
-        b = to_shapely([ring + (dx, dy) for ring in shapes.protos[q]])
+        b = to_shapely([ring + np.array([dx, dy]) for ring in shapes.protos[q]])
         verdict[k] = bool(a.intersects(b))
     return verdict[inverse.ravel()]
 

@@ -26,11 +26,11 @@ __all__ = [
 ]
 
 Poly = list[NDArray[np.int64]]
-I = NDArray[np.int64]
+Ints = NDArray[np.int64]
 F = NDArray[np.float64]
 
 
-def polygon_edges(polys: Sequence[Poly]) -> tuple[F, F, I]:
+def polygon_edges(polys: Sequence[Poly]) -> tuple[F, F, Ints]:
     """Start points, end points and polygon index of every edge."""
     starts, ends, owner = [], [], []
     for index, rings in enumerate(polys):
@@ -47,7 +47,7 @@ def polygon_edges(polys: Sequence[Poly]) -> tuple[F, F, I]:
     return np.concatenate(starts), np.concatenate(ends), np.concatenate(owner)
 
 
-def candidate_pairs(box_a: F, box_b: F, reach: float, *, same: bool) -> tuple[I, I]:
+def candidate_pairs(box_a: F, box_b: F, reach: float, *, same: bool) -> tuple[Ints, Ints]:
     """Index pairs whose boxes ``(xmin, ymin, xmax, ymax)`` come within ``reach``.
 
     A sweep over x (sorted, searchsorted ranges) then a y filter; with ``same`` both sets are
@@ -105,9 +105,9 @@ def relation_pairs(
     """
     a0, a1, ao = polygon_edges(first)
     if second is None:
-        b0, b1, bo = a0, a1, ao
+        b0, b1 = a0, a1
     else:
-        b0, b1, bo = polygon_edges(second)
+        b0, b1, _ = polygon_edges(second)
     reach = float(d)
     ia, jb = candidate_pairs(_edge_boxes(a0, a1), _edge_boxes(b0, b1), reach, same=second is None)
     if second is None:

@@ -71,7 +71,7 @@ def off_grid(sh: Shapes, grid_dbu: float) -> dict[int, tuple[float | None, int]]
 
     Counts are per instance; each distinct (prototype, offset residue) is checked once.
     """
-    g = max(int(round(grid_dbu)), 1)
+    g = max(round(grid_dbu), 1)
     bad: dict[int, tuple[float | None, int]] = {}
     if g == 1 or len(sh) == 0:
         return bad
@@ -79,7 +79,7 @@ def off_grid(sh: Shapes, grid_dbu: float) -> dict[int, tuple[float | None, int]]
     rows = np.stack([sh.proto, residue[:, 0], residue[:, 1]], axis=1)
     uniq, counts = np.unique(rows, axis=0, return_counts=True)
     for (k, rx, ry), n in zip(uniq, counts, strict=True):
-        pts = np.concatenate(sh.protos[int(k)]) + (rx, ry)
+        pts = np.concatenate(sh.protos[int(k)]) + np.array([rx, ry])
         if np.any(np.mod(pts, g) != 0):
             previous = bad.get(int(k), (None, 0))[1]
             bad[int(k)] = (None, previous + int(n))

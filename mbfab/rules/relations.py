@@ -9,7 +9,7 @@ every anchor where they occur.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -166,13 +166,16 @@ def _neighbour_lists(n: int, i: I64, j: I64) -> tuple[I64, I64]:
     return start, dst
 
 
+Recheck = Callable[[int, int, list[Poly]], F64]
+
+
 def _with_shielding(
     sh: Shapes,
     anchors: I64,
     partners: I64 | None,
     pairs: F64,
     neighbours: tuple[I64, I64],
-    recheck,  # type: ignore[no-untyped-def]
+    recheck: Recheck,
 ) -> list[Group]:
     """Split the members of a failing situation by their neighbourhood and re-check those
     with third shapes nearby (shielding); the others keep ``pairs`` as they are."""
@@ -183,31 +186,22 @@ def _with_shielding(
     groups: list[Group] = []
     if lonely.any():
         groups.append((pairs, sh.offset[anchors[lonely]]))
-    busy = np.flatnonzero(~lonely)
-    if len(busy) == 0:
-        return groups
-    signatures: dict[bytes, list[int]] = {}
-    shields: dict[bytes, list[Poly]] = {}
-    for m in busy:
+    members: dict[bytes, list[int]] = {}
+    context: dict[bytes, tuple[int, int, list[int]]] = {}
+    for m in np.flatnonzero(~lonely).tolist():
         a = int(anchors[m])
         b = int(partners[m]) if partners is not None else -1
         others = [int(k) for k in dst[start[a] : start[a + 1]] if k != b]
-        rel = np.array(
-            sorted((int(sh.proto[k]), *(sh.offset[k] - sh.offset[a]).tolist()) for k in others),
-            dtype=np.int64,
-        )
-        part = (int(sh.proto[b]), *(sh.offset[b] - sh.offset[a]).tolist()) if b >= 0 else ()
-        key = rel.tobytes() + np.array(part, dtype=np.int64).tobytes()
-        if key not in signatures:
-            signatures[key] = []
-            shields[key] = [sh.polygon(k) for k in others]
-            shields[key].append([a, b])  # type: ignore[list-item]
-        signatures[key].append(m)
-    for key, members in signatures.items():
-        a, b = shields[key].pop()  # type: ignore[misc]
-        result = recheck(a, b, shields[key])
+        rel = sorted((int(sh.proto[k]), *(sh.offset[k] - sh.offset[a]).tolist()) for k in others)
+        part = [int(sh.proto[b]), *(sh.offset[b] - sh.offset[a]).tolist()] if b >= 0 else []
+        key = np.array(rel, dtype=np.int64).tobytes() + np.array(part, dtype=np.int64).tobytes()
+        members.setdefault(key, []).append(m)
+        context.setdefault(key, (a, b, others))
+    for key, group in members.items():
+        a, b, others = context[key]
+        result = recheck(a, b, [sh.polygon(k) for k in others])
         if len(result):
-            groups.append((result, sh.offset[anchors[np.array(members)]]))
+            groups.append((result, sh.offset[anchors[np.array(group)]]))
     return groups
 
 

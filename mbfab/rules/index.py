@@ -235,6 +235,7 @@ def merged_shapes(shapes: Shapes) -> Shapes:
     """
     if len(shapes) == 0:
         return shapes
+    shapes = _resolved(shapes)
     i, j = near_pairs(shapes, None, 0.0)
     if len(i) == 0:
         return shapes
@@ -255,6 +256,28 @@ def merged_shapes(shapes: Shapes) -> Shapes:
             protos.append([ring - first for ring in poly])
             new_proto.append(np.array([len(protos) - 1]))
             new_offset.append(first[None, :])
+    return Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+
+
+def _resolved(shapes: Shapes) -> Shapes:
+    """Self-touching prototypes (keyholes, bow ties) become their merged parts, so a
+    keyhole is a polygon with a hole, as KLayout's merge makes it."""
+    import shapely
+
+    from mbfab.rules.geom import to_shapely
+
+    bad = [k for k, p in enumerate(shapes.protos) if not shapely.is_valid(to_shapely(p))]
+    if not bad:
+        return shapes
+    protos = list(shapes.protos)
+    keep = ~np.isin(shapes.proto, bad)
+    new_proto, new_offset = [shapes.proto[keep]], [shapes.offset[keep]]
+    for k in bad:
+        where = shapes.offset[shapes.proto == k]
+        for part in merge([shapes.protos[k]]):
+            protos.append(part)
+            new_proto.append(np.full(len(where), len(protos) - 1, dtype=np.int64))
+            new_offset.append(where)
     return Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
 
 

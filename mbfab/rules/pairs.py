@@ -126,34 +126,29 @@ def relation_pairs(
     # Shielding as KLayout measures it (0.30): on one layer every polygon shields; between
     # two layers both shield an enclosure but only the second layer shields a separation
     # (found by comparing with KLayout 0.30 on random layouts).
+    # The pair's own two edges never shield it (by identity: a coincident edge of another
+    # polygon does).
     if second is None:
         s0, s1, _ = polygon_edges([*first, *shield])
+        own_a, own_b = ia, jb
     elif relation is Relation.OVERLAP:
         s0, s1 = np.concatenate([a0, b0]), np.concatenate([a1, b1])
+        own_a, own_b = ia, jb + len(a0)
     else:
         s0, s1 = b0, b1
-    keep = _unshielded(pairs, a0[ia], a1[ia], b0[jb], b1[jb], s0, s1)
+        own_a, own_b = np.full(len(ia), -1, dtype=np.int64), jb
+    keep = _unshielded(pairs, own_a, own_b, s0, s1)
     return pairs[keep]
 
 
-def _unshielded(
-    pairs: F,
-    pa0: F,
-    pa1: F,
-    pb0: F,
-    pb1: F,
-    s0: F,
-    s1: F,
-) -> NDArray[np.bool_]:
-    """Mask of pairs that no third edge shields."""
+def _unshielded(pairs: F, own_a: Ints, own_b: Ints, s0: F, s1: F) -> NDArray[np.bool_]:
+    """Mask of pairs that no third edge shields (``own_*``: indices of the pair's edges)."""
     boxes = np.concatenate([pairs.min(axis=1), pairs.max(axis=1)], axis=1)  # box of the quadrangle
     ip, jq = candidate_pairs(boxes, _edge_boxes(s0, s1), 0.0, same=False)
     if len(ip) == 0:
         return np.ones(len(pairs), dtype=bool)
     q0, q1 = s0[jq], s1[jq]
-    own = (np.all(q0 == pa0[ip], axis=1) & np.all(q1 == pa1[ip], axis=1)) | (
-        np.all(q0 == pb0[ip], axis=1) & np.all(q1 == pb1[ip], axis=1)
-    )
+    own = (jq == own_a[ip]) | (jq == own_b[ip])
     ip, q0, q1 = ip[~own], q0[~own], q1[~own]
     hit = shielded(pairs[ip], q0, q1)
     keep = np.ones(len(pairs), dtype=bool)

@@ -154,7 +154,9 @@ def test_faceted_circles_give_no_false_width_or_space(tmp_path: Path) -> None:
     for d in (3.6, 4.9, 5.1):
         ours = run_rule(data, Rule("T.W.2", "width", (A,), d, "")).count
         assert ours == a.width_check(round(d * 1000)).count() > 0
-    assert run_rule(data, Rule("T.S.2", "space", (A,), 5.1, "")).count == a.space_check(5100).count()
+    assert (
+        run_rule(data, Rule("T.S.2", "space", (A,), 5.1, "")).count == a.space_check(5100).count()
+    )
 
 
 def test_array_checked_once_matches_flat_klayout(tmp_path: Path) -> None:
@@ -175,9 +177,7 @@ def test_array_checked_once_matches_flat_klayout(tmp_path: Path) -> None:
 
 
 boxes = st.lists(
-    st.tuples(
-        st.integers(0, 40), st.integers(0, 40), st.integers(1, 15), st.integers(1, 15)
-    ),
+    st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(1, 15), st.integers(1, 15)),
     min_size=1,
     max_size=5,
 )
@@ -199,7 +199,9 @@ def test_random_layouts_agree_with_klayout(a: list, b: list, d: int) -> None:
 
     shapes = [(1, _box(x / 10, y / 10, (x + w) / 10, (y + h) / 10)) for x, y, w, h in a]
     shapes += [(2, _box(x / 10, y / 10, (x + w) / 10, (y + h) / 10)) for x, y, w, h in b]
-    union = {k: shapely.unary_union([shapely.Polygon(p) for n, p in shapes if n == k]) for k in (1, 2)}
+    union = {
+        k: shapely.unary_union([shapely.Polygon(p) for n, p in shapes if n == k]) for k in (1, 2)
+    }
     kinds = ["width", "space"] + ([] if union[1].intersects(union[2]) else ["separation"])
     with tempfile.TemporaryDirectory() as tmp:
         path = _write(Path(tmp) / "r.gds", shapes)
@@ -218,7 +220,9 @@ def test_random_enclosures_agree_with_klayout(outer: list, inner: list, d: int) 
 
     import shapely
 
-    outer_shapes = [_box(x / 10, y / 10, (x + w) / 10 + 1, (y + h) / 10 + 1) for x, y, w, h in outer]
+    outer_shapes = [
+        _box(x / 10, y / 10, (x + w) / 10 + 1, (y + h) / 10 + 1) for x, y, w, h in outer
+    ]
     region = shapely.unary_union([shapely.Polygon(s) for s in outer_shapes])
     kept = []
     for x, y, w, h in inner:

@@ -113,37 +113,35 @@ _HARMLESS = {0x1F, 0x20, 0x21, 0x22, 0x23, 0x36, 0x37, 0x38, 0x3B, 0x3C, 0x26, 0
 def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
     """Boundaries of a GDSII file holding one structure of plain boundaries, else None.
 
-    None means "use the general reader" (references, paths, texts, several structures or a
-    database unit other than 1 nm). Call after :func:`mbfab.layout.read_layout` has checked
-    the record framing.
+    None means "use the general reader" (references, paths, texts, several structures, a
+    database unit other than 1 nm, or anything irregular -- the general reader then reports
+    corrupt or truncated files clearly).
     """
     data = Path(path).read_bytes()
     raw = np.frombuffer(data, dtype=np.uint8)
     size = len(data)
+    if not data.startswith(b"\x00\x06\x00\x02"):
+        return None
     position = 0
-    xy_at: list[I64] = []
-    xy_len: list[I64] = []
-    keys: list[I64] = []
+    runs: list[tuple[int, int, int, int, I64]] = []  # payload start, count, step, points, keys
     layer = datatype = 0
     structures = 0
-    while position + 4 <= size:
+    while True:
+        if position + 4 > size:
+            return None
         length = (data[position] << 8) | data[position + 1]
         record = data[position + 2]
-        if length < 4:
-            break
+        if length < 4 or position + length > size:
+            return None
         if record == _BOUNDARY:
             run = _boundary_run(raw, position)
             if run is not None:
-                at, n_bytes, run_keys, step = run
-                xy_at.append(at)
-                xy_len.append(n_bytes)
-                keys.append(run_keys)
-                position += step
+                runs.append(run)
+                position += run[1] * run[2]
                 continue
         if record == _XY:
-            xy_at.append(np.array([position + 4]))
-            xy_len.append(np.array([length - 4]))
-            keys.append(np.array([(layer << 16) | datatype]))
+            key = np.array([(layer << 16) | datatype], dtype=np.int64)
+            runs.append((position + 4, 1, length, (length - 4) // 8 - 1, key))
         elif record == _LAYER:
             layer = int.from_bytes(data[position + 4 : position + 6], "big", signed=True)
         elif record == _DATATYPE:
@@ -160,11 +158,38 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
         elif record not in _ALLOWED and record not in _HARMLESS:
             return None
         position += length
-    if not xy_at:
-        return FlatPolygons({})
-    return FlatPolygons(
-        _gather(data, np.concatenate(xy_at), np.concatenate(xy_len), np.concatenate(keys))
-    )
+    return FlatPolygons(_gather_runs(data, runs))
+
+
+def _gather_runs(
+    data: bytes, runs: list[tuple[int, int, int, int, I64]]
+) -> dict[tuple[int, int], tuple[I64, I64]]:
+    """Vertices of every run with one strided view each (no per-polygon Python work)."""
+    views = {
+        shift: np.frombuffer(data, dtype=">i4", count=(len(data) - shift) // 4, offset=shift)
+        for shift in (0, 2)
+    }
+    pieces: dict[int, list[tuple[I64, I64]]] = {}
+    for start, count, step, n_points, keys in runs:
+        words = views[start % 4]
+        first = (start - start % 4) // 4
+        # Rows of one element each: a strided view (step bytes apart), copied once.
+        block = np.lib.stride_tricks.as_strided(
+            words[first:], shape=(count, 2 * n_points), strides=(step, 4), writeable=False
+        )
+        coords = block.astype(np.int32)  # GDSII coordinates are 4-byte integers
+        unique_keys = np.unique(keys)
+        for key in unique_keys:
+            rows = coords if len(unique_keys) == 1 else coords[keys == key]
+            pieces.setdefault(int(key), []).append(
+                (rows.reshape(-1, 2), np.full(len(rows), n_points, dtype=np.int64))
+            )
+    out: dict[tuple[int, int], tuple[I64, I64]] = {}
+    for key, parts in sorted(pieces.items()):
+        spec = (key >> 16, key & 0xFFFF)
+        coords = parts[0][0] if len(parts) == 1 else np.concatenate([c for c, _ in parts])
+        out[spec] = (coords, np.concatenate([n for _, n in parts]))
+    return out
 
 
 _ELEMENT_HEAD = bytes([0, 4, _BOUNDARY, 0, 0, 6, _LAYER, 2])
@@ -172,12 +197,13 @@ _DATATYPE_HEAD = bytes([0, 6, _DATATYPE, 2])
 _ENDEL_RECORD = bytes([0, 4, _ENDEL, 0])
 
 
-def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[I64, I64, I64, int] | None:
+def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[int, int, int, int, I64] | None:
     """Consecutive plain boundaries of equal size from ``start``, checked with numpy.
 
     A boundary is BOUNDARY, LAYER, DATATYPE, XY, ENDEL (36 + 8n bytes); flat files with many
     equal polygons are long runs of them, so whole runs are validated in a few array
-    operations. Returns XY payload positions, payload sizes, layer keys and bytes consumed.
+    operations. Returns the first XY payload position, the number of elements, the element
+    size in bytes, the vertex count (closing point dropped) and each element's layer key.
     """
     head = bytes(raw[start : start + 20].tobytes())
     if len(head) < 20 or head[:8] != _ELEMENT_HEAD or head[10:14] != _DATATYPE_HEAD:
@@ -210,19 +236,7 @@ def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[I64, I64, I64, in
     base = start + np.arange(count, dtype=np.int64) * step
     layer = (raw[base + 8].astype(np.int64) << 8) | raw[base + 9]
     datatype = (raw[base + 14].astype(np.int64) << 8) | raw[base + 15]
-    return (
-        base + 20,
-        np.full(count, xy_length - 4, dtype=np.int64),
-        (layer << 16) | datatype,
-        count * step,
-    )
-
-
-def _ranges(starts: I64, counts: I64) -> I64:
-    """Concatenation of ``arange(s, s + c)`` for each start and count, vectorised."""
-    total = int(counts.sum())
-    base = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    return np.arange(total, dtype=np.int64) + base
+    return start + 20, count, step, (xy_length - 4) // 8 - 1, (layer << 16) | datatype
 
 
 def _nm_units(payload: bytes) -> bool:
@@ -238,41 +252,3 @@ def _gds_real(raw: bytes) -> float:
     exponent = (raw[0] & 0x7F) - 64
     mantissa = int.from_bytes(raw[1:8], "big") / float(1 << 56)
     return sign * mantissa * 16.0**exponent
-
-
-def _gather(data: bytes, at: I64, xy_len: I64, key: I64) -> dict[tuple[int, int], tuple[I64, I64]]:
-    """All XY payloads at once: one index gather instead of a loop over polygons."""
-    n_points = xy_len // 8 - 1  # drop the closing point
-    # Records start at even offsets: view the file as big-endian int32 at both alignments.
-    views = {
-        shift: np.frombuffer(data, dtype=">i4", count=(len(data) - shift) // 4, offset=shift)
-        for shift in (0, 2)
-    }
-    out: dict[tuple[int, int], tuple[I64, I64]] = {}
-    for value in np.unique(key):
-        sel = key == value
-        starts, counts = at[sel], n_points[sel]
-        coords = np.empty((int(counts.sum()), 2), dtype=np.int64)
-        row = np.concatenate(([0], np.cumsum(counts)))
-        for shift, words in views.items():
-            mine = (starts % 4) == shift
-            if not mine.any():
-                continue
-            first = (starts[mine] - shift) // 4
-            n = counts[mine] * 2
-            base = np.repeat(first - np.concatenate(([0], np.cumsum(n)[:-1])), n)
-            values = words[np.arange(int(n.sum()), dtype=np.int64) + base]
-            rows = (
-                np.concatenate(
-                    [
-                        np.arange(r0, r0 + c)
-                        for r0, c in zip(row[:-1][mine], counts[mine], strict=True)
-                    ]
-                )
-                if mine.sum() < 64
-                else _ranges(row[:-1][mine], counts[mine])
-            )
-            coords[rows] = values.astype(np.int64).reshape(-1, 2)
-        spec = (int(value >> 16), int(value & 0xFFFF))
-        out[spec] = (coords, counts)
-    return out

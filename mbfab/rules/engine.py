@@ -39,11 +39,10 @@ class LayoutData:
         self._flat = None
         self._cell = cell
         if path is not None:
-            library = read_layout(path)  # checks framing, gives clear errors
-            if Path(path).suffix.lower() in {".gds", ".gds2", ".gdsii"}:
-                self._flat = read_flat_polygons(path)
+            if Path(path).suffix.lower() in {".gds", ".gds2", ".gdsii"} and Path(path).is_file():
+                self._flat = read_flat_polygons(path)  # None when not plain/flat/regular
             if self._flat is None:
-                self._cell = top_cell(library)
+                self._cell = top_cell(read_layout(path))  # clear errors on bad files
         self._raw: dict[tuple[int, int], Shapes] = {}
         self._merged: dict[tuple[int, int], Shapes] = {}
 

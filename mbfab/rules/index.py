@@ -20,7 +20,6 @@ from mbfab.rules.pairs import Poly, candidate_pairs
 __all__ = ["Shapes", "from_flat", "from_placements", "merged_shapes", "near_pairs", "oriented"]
 
 I64 = NDArray[np.int64]
-_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
 
 
 @dataclass
@@ -54,15 +53,12 @@ class Shapes:
         return [ring + self.offset[i] for ring in self.protos[int(self.proto[i])]]
 
 
-def _hash_rows(rows: NDArray[np.int64]) -> NDArray[np.uint64]:
-    """A 64-bit hash per row (collisions are resolved by an exact comparison afterwards)."""
-    h = np.zeros(len(rows), dtype=np.uint64)
-    weights = (np.arange(1, rows.shape[1] + 1, dtype=np.uint64) * _MIX[0]) | np.uint64(1)
-    with np.errstate(over="ignore"):
-        h = (rows.astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
-        h ^= h >> np.uint64(29)
-        h *= _MIX[1]
-    return h
+def _hash_rows(rows: NDArray[np.int64]) -> NDArray[np.float64]:
+    """A hash per row: a fixed pseudo-random projection (one BLAS product). Equal rows give
+    equal hashes; unequal rows that collide are separated by the exact comparison after."""
+    columns = rows[:, :16]  # enough to tell shapes apart; the exact check settles the rest
+    weights = np.random.default_rng(20240611).standard_normal(columns.shape[1])
+    return np.asarray(columns, dtype=np.float64) @ weights
 
 
 def from_flat(coords: I64, counts: I64, *, oriented: bool = True) -> Shapes:
@@ -73,10 +69,13 @@ def from_flat(coords: I64, counts: I64, *, oriented: bool = True) -> Shapes:
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     for k in np.unique(counts):
         sel = np.flatnonzero(counts == k)
-        idx = (starts[sel][:, None] + np.arange(k)[None, :]).ravel()
-        pts = coords[idx].reshape(len(sel), int(k), 2)
-        first = pts[:, 0, :].copy()
-        rel = (pts - first[:, None, :]).reshape(len(sel), -1)
+        if len(sel) == len(counts):  # one vertex count: a reshape, no gather
+            pts = coords.reshape(len(sel), int(k), 2)
+        else:
+            idx = (starts[sel][:, None] + np.arange(k)[None, :]).ravel()
+            pts = coords[idx].reshape(len(sel), int(k), 2)
+        first = pts[:, 0, :].astype(np.int64)
+        rel = (pts - pts[:, :1, :]).reshape(len(sel), -1)
         keys = _hash_rows(rel)
         uniq, inverse = np.unique(keys, return_inverse=True)
         reps = np.zeros(len(uniq), dtype=np.int64)
@@ -88,7 +87,7 @@ def from_flat(coords: I64, counts: I64, *, oriented: bool = True) -> Shapes:
             local[odd] = len(uniq) + np.arange(len(odd))
             reps = np.concatenate([reps, odd])
         base = len(protos)
-        protos += [[pts[r] - pts[r, 0]] for r in reps]
+        protos += [[(pts[r] - pts[r, 0]).astype(np.int64)] for r in reps]
         proto[sel] = base + local
         offset[sel] = first
     shapes = Shapes(protos, proto, offset)

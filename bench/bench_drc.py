@@ -26,8 +26,9 @@ PITCH, RADIUS = 10.0, 2.5
 
 def make_files(n: int, folder: Path) -> tuple[Path, Path]:
     import gdstk
+    import numpy as np
 
-    side = int(round(n**0.5))
+    side = round(n**0.5)
     pillar = gdstk.ellipse((0, 0), RADIUS, tolerance=0.01)
     small = gdstk.ellipse((0, 0), 1.0, tolerance=0.01)
     lib = gdstk.Library(unit=1e-6, precision=1e-9)
@@ -40,7 +41,7 @@ def make_files(n: int, folder: Path) -> tuple[Path, Path]:
             if (i, j) in planted_shift:
                 x += 2.0  # gap to the right neighbour: 3 um < 4 um
             shape = small if (i, j) in planted_small else pillar
-            cell.add(gdstk.Polygon(shape.points + (x, y)))
+            cell.add(gdstk.Polygon(shape.points + np.array([x, y])))
     flat = folder / f"pillars_flat_{side * side}.gds"
     lib.write_gds(str(flat))
     hlib = gdstk.Library(unit=1e-6, precision=1e-9)
@@ -174,7 +175,8 @@ def main() -> None:
         w, s = r["width"], r["space"]
         print(
             f"{file:<6} {engine:<13} {w['s']:8.3f} {s['s']:8.3f} {r['total_s']:8.3f} "
-            f"{w['count']:8d} {s['count']:8d} {r['peak_mb']:8.0f}  {w.get('sig', '-')}/{s.get('sig', '-')}"
+            f"{w['count']:8d} {s['count']:8d} {r['peak_mb']:8.0f}  "
+            f"{w.get('sig', '-')}/{s.get('sig', '-')}"
         )
     ours, kl, sh = rows[0][2], rows[1][2], rows[2][2]
     same = all(

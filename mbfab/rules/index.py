@@ -80,7 +80,12 @@ def from_flat(coords: I64, counts: I64, *, oriented: bool = True) -> Shapes:
         uniq, inverse = np.unique(keys, return_inverse=True)
         reps = np.zeros(len(uniq), dtype=np.int64)
         reps[inverse[::-1]] = np.arange(len(sel))[::-1]  # first member of each hash
-        exact = np.all(rel == rel[reps[inverse]], axis=1)
+        if len(uniq) <= 8:  # few shapes (arrays): compare with each representative in place
+            exact = np.zeros(len(sel), dtype=bool)
+            for g, r in enumerate(reps):
+                exact |= (inverse == g) & np.all(rel == rel[r], axis=1)
+        else:
+            exact = np.all(rel == rel[reps[inverse]], axis=1)
         local = inverse.astype(np.int64)
         if not exact.all():  # hash collisions: give the odd ones their own prototypes
             odd = np.flatnonzero(~exact)

@@ -22,6 +22,7 @@ from mbfab.layout.grid import DBU_UM
 __all__ = ["FlatPolygons", "Placement", "layer_placements", "read_flat_polygons"]
 
 I64 = NDArray[np.int64]
+I32 = NDArray[np.int32]
 F64 = NDArray[np.float64]
 
 
@@ -100,7 +101,7 @@ def layer_placements(top: gdstk.Cell, spec: tuple[int, int]) -> list[Placement]:
 class FlatPolygons:
     """Boundaries of one flat structure: concatenated vertices and polygon lengths, per layer."""
 
-    layers: dict[tuple[int, int], tuple[I64, I64]]
+    layers: dict[tuple[int, int], tuple[I32, I64]]
 
 
 _BOUNDARY, _LAYER, _DATATYPE, _XY, _ENDEL = 0x08, 0x0D, 0x0E, 0x10, 0x11
@@ -163,13 +164,13 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
 
 def _gather_runs(
     data: bytes, runs: list[tuple[int, int, int, int, I64]]
-) -> dict[tuple[int, int], tuple[I64, I64]]:
+) -> dict[tuple[int, int], tuple[I32, I64]]:
     """Vertices of every run with one strided view each (no per-polygon Python work)."""
     views = {
         shift: np.frombuffer(data, dtype=">i4", count=(len(data) - shift) // 4, offset=shift)
         for shift in (0, 2)
     }
-    pieces: dict[int, list[tuple[I64, I64]]] = {}
+    pieces: dict[int, list[tuple[I32, I64]]] = {}
     for start, count, step, n_points, keys in runs:
         words = views[start % 4]
         first = (start - start % 4) // 4
@@ -177,18 +178,18 @@ def _gather_runs(
         block = np.lib.stride_tricks.as_strided(
             words[first:], shape=(count, 2 * n_points), strides=(step, 4), writeable=False
         )
-        coords = block.astype(np.int32)  # GDSII coordinates are 4-byte integers
+        coords: I32 = block.astype(np.int32)  # GDSII coordinates are 4-byte integers
         unique_keys = np.unique(keys)
         for key in unique_keys:
             rows = coords if len(unique_keys) == 1 else coords[keys == key]
             pieces.setdefault(int(key), []).append(
                 (rows.reshape(-1, 2), np.full(len(rows), n_points, dtype=np.int64))
             )
-    out: dict[tuple[int, int], tuple[I64, I64]] = {}
+    out: dict[tuple[int, int], tuple[I32, I64]] = {}
     for key, parts in sorted(pieces.items()):
         spec = (key >> 16, key & 0xFFFF)
-        coords = parts[0][0] if len(parts) == 1 else np.concatenate([c for c, _ in parts])
-        out[spec] = (coords, np.concatenate([n for _, n in parts]))
+        joined: I32 = parts[0][0] if len(parts) == 1 else np.concatenate([c for c, _ in parts])
+        out[spec] = (joined, np.concatenate([n for _, n in parts]))
     return out
 
 

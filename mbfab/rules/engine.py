@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import gdstk
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -25,6 +25,9 @@ from mbfab.rules.index import (
 from mbfab.rules.model import Finding, Marker, Rule
 from mbfab.rules.polychecks import measure, off_grid
 from mbfab.rules.relations import Group, edge_rule_groups
+
+if TYPE_CHECKING:  # the layout core owns gdstk; rules only pass its cells along
+    import gdstk
 
 __all__ = ["LayoutData", "check_layout", "run_rule"]
 
@@ -58,7 +61,7 @@ class LayoutData:
         if spec not in self._raw:
             if self._flat is not None:
                 coords, counts = self._flat.layers.get(
-                    spec, (np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
+                    spec, (np.zeros((0, 2), dtype=np.int32), np.zeros(0, dtype=np.int64))
                 )
                 self._raw[spec] = from_flat(coords, counts, oriented=False)
             else:

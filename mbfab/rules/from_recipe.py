@@ -22,8 +22,7 @@ VERT.<L>.1     vertices per polygon <= the output limit; VALID.<L>.1 no self-int
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-
-import gdstk
+from typing import TYPE_CHECKING
 
 from mbfab.recipe import LoadedRecipe
 from mbfab.recipe.catalog import Resist
@@ -33,6 +32,9 @@ from mbfab.rules.deck import default_values
 from mbfab.rules.engine import LayoutData, check_layout
 from mbfab.rules.litho import contact_resolution_um, projection_resolution_um, resist_absorbs
 from mbfab.rules.model import Finding, LayerRef, Rule
+
+if TYPE_CHECKING:  # the layout core owns gdstk; rules only pass its cells along
+    import gdstk
 
 __all__ = ["RecipeDeck", "check_device", "recipe_deck", "resolution_um"]
 

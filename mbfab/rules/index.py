@@ -61,7 +61,7 @@ def _hash_rows(rows: NDArray[np.int64]) -> NDArray[np.float64]:
     return np.asarray(columns, dtype=np.float64) @ weights
 
 
-def from_flat(coords: I64, counts: I64, *, oriented: bool = True) -> Shapes:
+def from_flat(coords: NDArray[np.int32] | I64, counts: I64, *, oriented: bool = True) -> Shapes:
     """Fold flat polygons (concatenated vertices, vertex counts) into unique shapes."""
     protos: list[Poly] = []
     proto = np.empty(len(counts), dtype=np.int64)

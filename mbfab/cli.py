@@ -69,13 +69,54 @@ def compile_command(
     """Compile RECIPES into OUTPUT/<name>/ (plates, combined GDS, report, traveler, order)."""
     from mbfab.compile import compile_recipe
     from mbfab.output import summary_lines
+    from mbfab.rules import exit_status, to_table
 
+    status = EXIT_OK
     for recipe in recipes:
         result = compile_recipe(recipe, output, target)
         if not quiet:
             for line in summary_lines(result.report):
                 click.echo(line)
             click.echo(f"  compiled in {result.report['elapsed_s']:.2f} s")
+        if exit_status(result.findings):
+            status = EXIT_VIOLATIONS
+            for line in to_table(result.findings):
+                click.echo(line, err=True)
+    sys.exit(status)
+
+
+@main.command("check")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--rules", "deck", type=click.Path(path_type=Path), help="rule deck (YAML)")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "junit"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--lyrdb", type=click.Path(path_type=Path), help="also write a KLayout .lyrdb")
+@click.option("--max-markers", default=20, show_default=True, type=click.IntRange(0))
+@click.option("--strict", is_flag=True, help="warnings fail too")
+@_user_errors
+def check_command(
+    target: Path, deck: Path | None, fmt: str, lyrdb: Path | None, max_markers: int, strict: bool
+) -> None:
+    """Check TARGET: a recipe (what compile would produce) or any GDSII/OASIS file."""
+    from mbfab.compile import check_target
+    from mbfab.rules import exit_status, to_json, to_junit, to_lyrdb, to_table
+
+    findings, name = check_target(target, deck, max_markers)
+    if fmt == "json":
+        click.echo(to_json(findings, name), nl=False)
+    elif fmt == "junit":
+        click.echo(to_junit(findings, name), nl=False)
+    else:
+        for line in to_table(findings, max_markers):
+            click.echo(line)
+    if lyrdb is not None:
+        lyrdb.write_text(to_lyrdb(findings, name), encoding="utf-8")
+    sys.exit(exit_status(findings, strict))
 
 
 @main.command("traveler")

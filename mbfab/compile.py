@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +39,14 @@ from mbfab.output.html_report import render_report_html
 from mbfab.output.process import PlateRef, build_traveler
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
+from mbfab.rules import Finding, check_file, to_json, to_lyrdb
+from mbfab.rules.formats import to_dict
+from mbfab.rules.from_recipe import check_device
 
 __all__ = [
     "CompileResult",
     "build_plates",
+    "check_target",
     "compile_recipe",
     "design_for",
     "plate_refs",
@@ -60,6 +64,7 @@ class CompileResult:
     plates: list[Plate]
     output_dir: Path
     report: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
 
 
 def recipe_layers(recipe: Recipe) -> dict[str, Layer]:
@@ -149,6 +154,7 @@ def compile_recipe(
     files = {p.layer.name: plate_file_name(p, fmt) for p in plates}
     traveler = build_traveler(loaded, plate_refs(plates, files))  # input errors before writing
     estimates = estimate_device(loaded, device)
+    findings = check_device(loaded, device.cell)
     output_root = Path(output_root)
     final = inside(output_root, recipe.name)
     entries = []
@@ -194,11 +200,27 @@ def compile_recipe(
             },
             "plates": entries,
             "estimates": estimates,
+            "drc": to_dict(findings, f"{recipe.name}.gds")["summary"],
         }
         write_json(report, staging / "report.json")
         html = render_report_html(report, device.cell, recipe, plates)
         (staging / "report.html").write_text(html, encoding="utf-8")
+        drc = to_json(findings, f"{recipe.name}.gds", timings=False)  # byte-identical reruns
+        (staging / "drc.json").write_text(drc, "utf-8")
+        top = plate_cell_name(recipe.name, "all")
+        (staging / "drc.lyrdb").write_text(to_lyrdb(findings, f"{recipe.name}.gds", top), "utf-8")
     # Run-specific facts stay out of the file, which must be identical run after run.
     report["output_dir"] = str(final)
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
-    return CompileResult(loaded, device, plates, final, report)
+    return CompileResult(loaded, device, plates, final, report, findings)
+
+
+def check_target(
+    target: Path, deck: Path | None = None, max_markers: int = 1000
+) -> tuple[list[Finding], str]:
+    """Check a recipe (what compile would produce) or any GDSII/OASIS file."""
+    if target.suffix.lower() in {".yaml", ".yml"} and deck is None:
+        loaded = load_recipe(target)
+        device = design_for(loaded)
+        return check_device(loaded, device.cell, max_markers), str(target)
+    return check_file(str(target), str(deck) if deck else None, max_markers), str(target)

@@ -1,0 +1,247 @@
+"""Run geometric rules on a layout (a file or a cell): the runner of the rule checker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from mbfab.layout import DBU_UM, layers_in, read_layout, top_cell
+from mbfab.layout.placements import layer_placements, read_flat_polygons
+from mbfab.rules.geom import merge, to_shapely
+from mbfab.rules.index import (
+    Shapes,
+    from_flat,
+    from_placements,
+    merged_shapes,
+    near_pairs,
+    oriented,
+)
+from mbfab.rules.model import Finding, Marker, Rule
+from mbfab.rules.polychecks import measure, off_grid
+from mbfab.rules.relations import Group, edge_rule_groups
+
+if TYPE_CHECKING:  # the layout core owns gdstk; rules only pass its cells along
+    import gdstk
+
+__all__ = ["LayoutData", "check_layout", "run_rule"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+class LayoutData:
+    """One layout's layers as :class:`Shapes`, raw and merged, computed on demand."""
+
+    def __init__(self, *, path: Path | str | None = None, cell: gdstk.Cell | None = None) -> None:
+        self._flat = None
+        self._cell = cell
+        if path is not None:
+            if Path(path).suffix.lower() in {".gds", ".gds2", ".gdsii"} and Path(path).is_file():
+                self._flat = read_flat_polygons(path)  # None when not plain/flat/regular
+            if self._flat is None:
+                self._cell = top_cell(read_layout(path))  # clear errors on bad files
+        self._raw: dict[tuple[int, int], Shapes] = {}
+        self._merged: dict[tuple[int, int], Shapes] = {}
+
+    def specs(self) -> list[tuple[int, int]]:
+        """Every (layer, datatype) holding polygons, sorted."""
+        if self._flat is not None:
+            return sorted(self._flat.layers)
+        assert self._cell is not None
+        return sorted(layers_in(self._cell))
+
+    def raw(self, spec: tuple[int, int]) -> Shapes:
+        """Polygons as drawn (not oriented, not merged), folded into unique shapes."""
+        if spec not in self._raw:
+            if self._flat is not None:
+                coords, counts = self._flat.layers.get(
+                    spec, (np.zeros((0, 2), dtype=np.int32), np.zeros(0, dtype=np.int64))
+                )
+                self._raw[spec] = from_flat(coords, counts, oriented=False)
+            else:
+                assert self._cell is not None
+                placed = layer_placements(self._cell, spec)
+                self._raw[spec] = from_placements(
+                    [p.shape for p in placed], [p.offsets for p in placed], oriented=False
+                )
+        return self._raw[spec]
+
+    def merged(self, spec: tuple[int, int]) -> Shapes:
+        """KLayout's merged semantics, oriented hull clockwise / holes counter-clockwise."""
+        if spec not in self._merged:
+            self._merged[spec] = merged_shapes(oriented(self.raw(spec)))
+        return self._merged[spec]
+
+
+def _dbu(value_um: float) -> float:
+    return round(value_um / DBU_UM)
+
+
+def _um(points: F64) -> tuple[tuple[float, float], ...]:
+    return tuple((round(float(x) * DBU_UM, 6), round(float(y) * DBU_UM, 6)) for x, y in points)
+
+
+def _pair_distance(pairs: F64) -> F64:
+    """Smallest distance between the two edges of each pair (dbu)."""
+    a0, a1, b0, b1 = pairs[:, 0], pairs[:, 1], pairs[:, 2], pairs[:, 3]
+
+    def point_seg(p: F64, s0: F64, s1: F64) -> F64:
+        d = s1 - s0
+        dd = np.maximum((d * d).sum(axis=1), 1e-30)
+        t = np.clip(((p - s0) * d).sum(axis=1) / dd, 0.0, 1.0)
+        return np.hypot(*(s0 + d * t[:, None] - p).T)
+
+    return np.minimum.reduce(
+        [point_seg(a0, b0, b1), point_seg(a1, b0, b1), point_seg(b0, a0, a1), point_seg(b1, a0, a1)]
+    )
+
+
+def _edge_finding(rule: Rule, groups: list[Group], max_markers: int) -> Finding:
+    finding = Finding(rule)
+    for pairs, offsets in groups:
+        finding.count += len(pairs) * len(offsets)
+        dist = _pair_distance(pairs) * DBU_UM
+        worst = float(dist.min())
+        finding.worst = worst if finding.worst is None else min(finding.worst, worst)
+        for offset in offsets[: max(0, max_markers - len(finding.markers))]:
+            for pair, value in zip(pairs, dist, strict=True):
+                if len(finding.markers) >= max_markers:
+                    break
+                quad = pair[[0, 1, 2, 3]] + offset
+                finding.markers.append(Marker(_um(quad), round(float(value), 6)))
+    return finding
+
+
+def _shape_finding(
+    rule: Rule, sh: Shapes, bad: dict[int, tuple[float | None, int]], max_markers: int
+) -> Finding:
+    """Violations of each failing prototype at each of its instances (marker: the polygon).
+
+    For the grid rule the count is already per instance.
+    """
+    finding = Finding(rule)
+    for k, (measured, n) in sorted(bad.items()):
+        offsets = sh.offset[sh.proto == k]
+        finding.count += n if rule.kind == "grid" else n * len(offsets)
+        if measured is not None:
+            finding.worst = (
+                measured if finding.worst is None else _worse(rule, finding.worst, measured)
+            )
+        for offset in offsets[: max(0, max_markers - len(finding.markers))]:
+            finding.markers.append(
+                Marker(_um((sh.protos[k][0] + offset).astype(np.float64)), measured)
+            )
+    return finding
+
+
+def _worse(rule: Rule, a: float, b: float) -> float:
+    return max(a, b) if rule.kind == "vertices" else min(a, b)
+
+
+def run_rule(data: LayoutData, rule: Rule, max_markers: int = 1000) -> Finding:
+    """Run one geometric rule on ``data``."""
+    started = time.perf_counter()
+    specs = [layer.spec for layer in rule.layers]
+    value = rule.value if rule.value is not None else 0.0
+    kind = rule.kind
+    if kind in ("width", "space"):
+        groups = edge_rule_groups(kind, data.merged(specs[0]), None, _dbu(value))
+        finding = _edge_finding(rule, groups, max_markers)
+    elif kind in ("separation", "enclosure"):
+        first, second = data.merged(specs[0]), data.merged(specs[1])
+        groups = edge_rule_groups(kind, first, second, _dbu(value))
+        finding = _edge_finding(rule, groups, max_markers)
+        if kind == "enclosure":
+            _outside(finding, first, second, max_markers)
+    elif kind == "overlap":
+        finding = _overlap(rule, data.merged(specs[0]), data.merged(specs[1]), max_markers)
+    else:
+        sh = data.raw(specs[0]) if kind in ("vertices", "valid", "grid") else data.merged(specs[0])
+        finding = _shape_finding(rule, sh, _per_shape(kind, sh, value), max_markers)
+    finding.seconds = time.perf_counter() - started
+    return finding
+
+
+def check_layout(data: LayoutData, rules: Sequence[Rule], max_markers: int = 1000) -> list[Finding]:
+    """Every rule in order."""
+    return [run_rule(data, rule, max_markers) for rule in rules]
+
+
+def _per_shape(kind: str, sh: Shapes, value: float) -> dict[int, tuple[float | None, int]]:
+    """Failing prototypes of a per-polygon rule: measured value and violations per instance."""
+    if kind == "grid":
+        return off_grid(sh, _dbu(value))
+    bad = {}
+    for k, poly in enumerate(sh.protos):
+        measured = measure(kind, poly, value)
+        if measured is not None:
+            bad[k] = measured
+    return bad
+
+
+def _outside(finding: Finding, outer: Shapes, inner: Shapes, max_markers: int) -> None:
+    """Parts of ``inner`` not covered by ``outer`` (KLayout: ``inner - outer``)."""
+    i, j = near_pairs(inner, outer, 0.0)
+    cover: dict[int, list[int]] = {}
+    for a, b in zip(i.tolist(), j.tolist(), strict=True):
+        cover.setdefault(a, []).append(b)
+    cache: dict[bytes, list[shapely.Polygon]] = {}
+    for a in range(len(inner)):
+        outs = cover.get(a, [])
+        base = inner.offset[a]
+        key = np.array(
+            [int(inner.proto[a])]
+            + [v for b in sorted(outs) for v in (int(outer.proto[b]), *(outer.offset[b] - base))],
+            dtype=np.int64,
+        ).tobytes()
+        if key not in cache:
+            shape = to_shapely(inner.protos[int(inner.proto[a])])
+            if outs:
+                covering = shapely.unary_union(
+                    [
+                        to_shapely(
+                            [
+                                r + (outer.offset[b] - base)
+                                for r in outer.protos[int(outer.proto[b])]
+                            ]
+                        )
+                        for b in outs
+                    ]
+                )
+                shape = shape.difference(covering)
+            cache[key] = [p for p in getattr(shape, "geoms", [shape]) if p.area > 0]
+        for piece in cache[key]:
+            finding.count += 1
+            if len(finding.markers) < max_markers:
+                pts = np.asarray(piece.exterior.coords)[:-1] + base.astype(np.float64)
+                finding.markers.append(Marker(_um(pts), None))
+
+
+def _overlap(rule: Rule, a: Shapes, b: Shapes, max_markers: int) -> Finding:
+    """Must-not-overlap: every piece of ``a AND b`` is a violation."""
+    finding = Finding(rule)
+    i, j = near_pairs(a, b, 0.0)
+    pieces: list[Sequence[NDArray[np.int64]]] = []
+    for x, y in zip(i.tolist(), j.tolist(), strict=True):
+        inter = to_shapely(a.polygon(x)).intersection(to_shapely(b.polygon(y)))
+        if inter.area > 0:
+            pieces += [p for p in merge_pieces(inter)]
+    for poly in merge(pieces):  # type: ignore[arg-type]
+        finding.count += 1
+        area = abs(to_shapely(poly).area) * DBU_UM * DBU_UM
+        finding.worst = area if finding.worst is None else max(finding.worst, area)
+        if len(finding.markers) < max_markers:
+            finding.markers.append(Marker(_um(poly[0].astype(np.float64)), round(area, 6)))
+    return finding
+
+
+def merge_pieces(geometry: shapely.Geometry) -> list[list[NDArray[np.int64]]]:
+    from mbfab.rules.geom import from_shapely
+
+    return from_shapely(geometry)

@@ -1,0 +1,194 @@
+"""Check results for people (a table) and for tools (JSON, JUnit XML, KLayout .lyrdb).
+
+JSON schema ``mbfab-drc/1``::
+
+    {"schema": "mbfab-drc/1", "layout": str, "summary": {"rules": int, "errors": int,
+     "warnings": int, "violations": int, "clean": bool},
+     "results": [{"id": str, "kind": str, "layers": [str], "value": float|null,
+                  "unit": str, "severity": "error"|"warning", "description": str,
+                  "source": str, "count": int, "worst": float|null, "message": str,
+                  "seconds": float|null (null in files compile writes),
+                  "markers": [{"points_um": [[x, y], ...], "measured": float|null}]}]}
+
+``count`` is the number of violations (edge pairs for width/space/separation/enclosure, as
+KLayout counts them); ``markers`` holds at most ``--max-markers`` of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from mbfab.rules.model import Finding, Marker
+
+__all__ = ["DRC_SCHEMA", "exit_status", "to_json", "to_junit", "to_lyrdb", "to_table"]
+
+DRC_SCHEMA = "mbfab-drc/1"
+
+
+def exit_status(findings: Sequence[Finding], strict: bool = False) -> int:
+    """0 clean, 1 when an error rule (or, with ``strict``, any rule) has violations."""
+    for f in findings:
+        if f.failed and (f.rule.severity == "error" or strict):
+            return 1
+    return 0
+
+
+def _summary(findings: Sequence[Finding]) -> dict[str, Any]:
+    errors = sum(1 for f in findings if f.failed and f.rule.severity == "error")
+    warnings = sum(1 for f in findings if f.failed and f.rule.severity == "warning")
+    return {
+        "rules": len(findings),
+        "errors": errors,
+        "warnings": warnings,
+        "violations": sum(f.count for f in findings),
+        "clean": errors == 0,
+    }
+
+
+def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> dict[str, Any]:
+    """The JSON report as a dict; ``timings=False`` drops run times (for reproducible files)."""
+    results = []
+    for f in findings:
+        r = f.rule
+        results.append(
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "layers": [str(layer) for layer in r.layers],
+                "value": r.value,
+                "unit": r.unit,
+                "severity": r.severity,
+                "description": r.description,
+                "source": r.source,
+                "count": f.count,
+                "worst": f.worst,
+                "message": f.message,
+                "seconds": round(f.seconds, 4) if timings else None,
+                "markers": [
+                    {"points_um": [list(p) for p in m.points], "measured": m.measured}
+                    for m in f.markers
+                ],
+            }
+        )
+    return {
+        "schema": DRC_SCHEMA,
+        "layout": layout,
+        "summary": _summary(findings),
+        "results": results,
+    }
+
+
+def to_json(findings: Sequence[Finding], layout: str, timings: bool = True) -> str:
+    """The JSON report (schema above)."""
+    return json.dumps(to_dict(findings, layout, timings), indent=1, sort_keys=False) + "\n"
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g} {unit}".strip()
+
+
+def to_table(findings: Sequence[Finding], max_markers: int = 10) -> list[str]:
+    """Failed rules first: rule, layer, location, measured vs required, count."""
+    lines = []
+    lines.append(
+        f"{'rule':<16} {'sev':<7} {'layers':<22} {'count':>7}  {'measured':>12}  "
+        f"{'required':>12}  where (um)"
+    )
+    failed = [f for f in findings if f.failed]
+    for f in failed:
+        r = f.rule
+        where = ""
+        if f.markers:
+            x, y = f.markers[0].location
+            where = f"({x:.3f}, {y:.3f})"
+        lines.append(
+            f"{r.id:<16} {r.severity:<7} {r.layer_names[:22]:<22} {f.count:>7}  "
+            f"{_fmt(f.worst, r.unit):>12}  {_fmt(r.value, r.unit):>12}  {where}"
+        )
+        if f.message:
+            lines.append(f"{'':<16} {f.message}")
+        for m in f.markers[1:max_markers]:
+            x, y = m.location
+            lines.append(f"{'':<16} at ({x:.3f}, {y:.3f}) measured {_fmt(m.measured, r.unit)}")
+    s = _summary(findings)
+    lines.append(
+        f"{s['rules']} rules, {s['errors']} failing errors, {s['warnings']} warnings, "
+        f"{s['violations']} violations"
+    )
+    return lines
+
+
+def to_junit(findings: Sequence[Finding], layout: str) -> str:
+    """One test case per rule; one failure element per violation marker (count in message)."""
+    s = _summary(findings)
+    suite = ET.Element(
+        "testsuite",
+        name=f"mbfab-drc {layout}",
+        tests=str(len(findings)),
+        failures=str(s["errors"]),
+        skipped=str(s["warnings"]),
+    )
+    for f in findings:
+        case = ET.SubElement(
+            suite, "testcase", classname=f.rule.kind, name=f.rule.id, time=f"{f.seconds:.4f}"
+        )
+        if not f.failed:
+            continue
+        if f.rule.severity == "warning":
+            ET.SubElement(case, "skipped", message=f"warning: {f.count} violation(s) {f.message}")
+            continue
+        markers: list[Marker | None] = list(f.markers) or [None]
+        for m in markers:
+            where = f" at {m.location}" if m is not None else ""
+            failure = ET.SubElement(
+                case,
+                "failure",
+                type=f.rule.kind,
+                message=f"{f.rule.description}: {f.count} violation(s){where} {f.message}".strip(),
+            )
+            failure.text = f"required {_fmt(f.rule.value, f.rule.unit)}"
+    return ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def to_lyrdb(findings: Sequence[Finding], layout: str, top_cell: str = "TOP") -> str:
+    """A KLayout report database: one category per rule, one polygon item per marker."""
+    db = ET.Element("report-database")
+    ET.SubElement(db, "description").text = f"mbfab DRC of {layout}"
+    ET.SubElement(db, "original-file").text = layout
+    ET.SubElement(db, "generator").text = "mbfab"
+    ET.SubElement(db, "top-cell").text = top_cell
+    tags = ET.SubElement(db, "tags")
+    tags.text = ""
+    cats = ET.SubElement(db, "categories")
+    for f in findings:
+        cat = ET.SubElement(cats, "category")
+        ET.SubElement(cat, "name").text = f.rule.id
+        ET.SubElement(
+            cat, "description"
+        ).text = f"{f.rule.description} ({_fmt(f.rule.value, f.rule.unit)}) [{f.rule.severity}]"
+        ET.SubElement(cat, "categories")
+    cells = ET.SubElement(db, "cells")
+    cell = ET.SubElement(cells, "cell")
+    ET.SubElement(cell, "name").text = top_cell
+    ET.SubElement(cell, "variant")
+    ET.SubElement(cell, "references")
+    items = ET.SubElement(db, "items")
+    for f in findings:
+        for m in f.markers:
+            item = ET.SubElement(items, "item")
+            ET.SubElement(item, "tags")
+            ET.SubElement(item, "category").text = f"'{f.rule.id}'"
+            ET.SubElement(item, "cell").text = top_cell
+            ET.SubElement(item, "visited").text = "false"
+            ET.SubElement(item, "multiplicity").text = "1"
+            values = ET.SubElement(item, "values")
+            pts = ";".join(f"{x:.6g},{y:.6g}" for x, y in m.points)
+            ET.SubElement(values, "value").text = f"polygon: ({pts})"
+            if m.measured is not None:
+                ET.SubElement(values, "value").text = f"float: {m.measured:.6g}"
+    return ET.tostring(db, encoding="unicode") + "\n"

@@ -1,0 +1,314 @@
+"""Layers as unique shapes placed at offsets, and who is near whom.
+
+Hierarchical arrays arrive as one shape with many offsets; flat data is folded the same way
+by normalising each polygon by translation and hashing it, so a million equal pillars
+become one shape checked once. Neighbours are found on a uniform grid (sorted cell keys,
+vectorised), and each unique (shape, shape, displacement) interaction is checked once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mbfab.rules.geom import merge, orient
+from mbfab.rules.pairs import Poly, candidate_pairs
+
+__all__ = ["Shapes", "from_flat", "from_placements", "merged_shapes", "near_pairs", "oriented"]
+
+I64 = NDArray[np.int64]
+
+
+@dataclass
+class Shapes:
+    """A layer: ``protos[k]`` is a polygon (rings, dbu, relative); instance ``i`` places
+    prototype ``proto[i]`` at ``offset[i]``."""
+
+    protos: list[Poly]
+    proto: I64
+    offset: I64
+
+    @property
+    def boxes(self) -> NDArray[np.float64]:
+        """``(xmin, ymin, xmax, ymax)`` of every instance."""
+        pb = self.proto_boxes
+        return (pb[self.proto] + np.tile(self.offset, 2)).astype(np.float64)
+
+    @property
+    def proto_boxes(self) -> I64:
+        if not self.protos:
+            return np.zeros((0, 4), dtype=np.int64)
+        return np.array(
+            [[*p[0].min(axis=0), *p[0].max(axis=0)] for p in self.protos], dtype=np.int64
+        )
+
+    def __len__(self) -> int:
+        return len(self.proto)
+
+    def polygon(self, i: int) -> Poly:
+        """Instance ``i`` in absolute coordinates."""
+        return [ring + self.offset[i] for ring in self.protos[int(self.proto[i])]]
+
+
+def _hash_rows(rows: NDArray[np.int64]) -> NDArray[np.float64]:
+    """A hash per row: a fixed pseudo-random projection (one BLAS product). Equal rows give
+    equal hashes; unequal rows that collide are separated by the exact comparison after."""
+    columns = rows[:, :16]  # enough to tell shapes apart; the exact check settles the rest
+    weights = np.random.default_rng(20240611).standard_normal(columns.shape[1])
+    return np.asarray(columns, dtype=np.float64) @ weights
+
+
+def from_flat(coords: NDArray[np.int32] | I64, counts: I64, *, oriented: bool = True) -> Shapes:
+    """Fold flat polygons (concatenated vertices, vertex counts) into unique shapes."""
+    protos: list[Poly] = []
+    proto = np.empty(len(counts), dtype=np.int64)
+    offset = np.empty((len(counts), 2), dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    for k in np.unique(counts):
+        sel = np.flatnonzero(counts == k)
+        if len(sel) == len(counts):  # one vertex count: a reshape, no gather
+            pts = coords.reshape(len(sel), int(k), 2)
+        else:
+            idx = (starts[sel][:, None] + np.arange(k)[None, :]).ravel()
+            pts = coords[idx].reshape(len(sel), int(k), 2)
+        first = pts[:, 0, :].astype(np.int64)
+        rel = (pts - pts[:, :1, :]).reshape(len(sel), -1)
+        keys = _hash_rows(rel)
+        uniq, inverse = np.unique(keys, return_inverse=True)
+        reps = np.zeros(len(uniq), dtype=np.int64)
+        reps[inverse[::-1]] = np.arange(len(sel))[::-1]  # first member of each hash
+        if len(uniq) <= 8:  # few shapes (arrays): compare with each representative in place
+            exact = np.zeros(len(sel), dtype=bool)
+            for g, r in enumerate(reps):
+                exact |= (inverse == g) & np.all(rel == rel[r], axis=1)
+        else:
+            exact = np.all(rel == rel[reps[inverse]], axis=1)
+        local = inverse.astype(np.int64)
+        if not exact.all():  # hash collisions: give the odd ones their own prototypes
+            odd = np.flatnonzero(~exact)
+            local[odd] = len(uniq) + np.arange(len(odd))
+            reps = np.concatenate([reps, odd])
+        base = len(protos)
+        protos += [[(pts[r] - pts[r, 0]).astype(np.int64)] for r in reps]
+        proto[sel] = base + local
+        offset[sel] = first
+    shapes = Shapes(protos, proto, offset)
+    return _oriented(shapes) if oriented else shapes
+
+
+def from_placements(
+    shapes: Sequence[I64], offsets: Sequence[I64], *, oriented: bool = True
+) -> Shapes:
+    """Shapes from hierarchical placements (one shape, many offsets each)."""
+    protos = [[np.asarray(s, dtype=np.int64)] for s in shapes]
+    proto = np.concatenate(
+        [np.full(len(o), k, dtype=np.int64) for k, o in enumerate(offsets)]
+        or [np.zeros(0, dtype=np.int64)]
+    )
+    offset = (
+        np.concatenate(list(offsets)).astype(np.int64)
+        if offsets
+        else np.zeros((0, 2), dtype=np.int64)
+    )
+    result = Shapes(protos, proto, offset)
+    return _oriented(result) if oriented else result
+
+
+def oriented(shapes: Shapes) -> Shapes:
+    """Prototypes oriented KLayout's way (degenerate ones dropped)."""
+    return _oriented(shapes)
+
+
+def _oriented(shapes: Shapes) -> Shapes:
+    """Orient prototypes KLayout's way; drop degenerate ones (checked separately)."""
+    keep = []
+    protos: list[Poly] = []
+    remap = np.full(len(shapes.protos), -1, dtype=np.int64)
+    for k, poly in enumerate(shapes.protos):
+        oriented = orient(poly)
+        if oriented:
+            remap[k] = len(protos)
+            protos.append(oriented)
+            keep.append(k)
+    new = remap[shapes.proto]
+    alive = new >= 0
+    return Shapes(protos, new[alive], shapes.offset[alive])
+
+
+def near_pairs(a: Shapes, b: Shapes | None, reach: float) -> tuple[I64, I64]:
+    """Instance pairs whose boxes come within ``reach`` (``b`` None: within ``a``, i < j).
+
+    Small instances go on a uniform grid (cell = largest small box + reach, 3 x 3
+    neighbourhood); the few large ones are swept against everything.
+    """
+    same = b is None
+    other = a if b is None else b
+    box_a, box_b = a.boxes, other.boxes
+    if len(box_a) == 0 or len(box_b) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    ext_a = np.maximum(box_a[:, 2] - box_a[:, 0], box_a[:, 3] - box_a[:, 1])
+    ext_b = np.maximum(box_b[:, 2] - box_b[:, 0], box_b[:, 3] - box_b[:, 1])
+    limit = float(np.percentile(np.concatenate([ext_a, ext_b]), 90))
+    small_a, small_b = ext_a <= limit, ext_b <= limit
+    cell = max(limit + reach, 1.0)
+    out_i, out_j = [], []
+    gi, gj = _grid_pairs(box_a, box_b, small_a, small_b, cell, reach, same)
+    out_i.append(gi)
+    out_j.append(gj)
+    big_a, big_b = np.flatnonzero(~small_a), np.flatnonzero(~small_b)
+    if len(big_a):
+        ia, jb = candidate_pairs(box_a[big_a], box_b, reach, same=False)
+        out_i.append(big_a[ia])
+        out_j.append(jb)
+    if len(big_b):
+        ia, jb = candidate_pairs(box_a, box_b[big_b], reach, same=False)
+        keep = small_a[ia] if not same else np.ones(len(ia), dtype=bool)
+        out_i.append(ia[keep])
+        out_j.append(big_b[jb][keep])
+    i, j = np.concatenate(out_i), np.concatenate(out_j)
+    if same:
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        keep = lo != hi
+        pairs = np.unique(np.stack([lo[keep], hi[keep]], axis=1), axis=0)
+        return pairs[:, 0], pairs[:, 1]
+    pairs = np.unique(np.stack([i, j], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def _grid_pairs(
+    box_a: NDArray[np.float64],
+    box_b: NDArray[np.float64],
+    small_a: NDArray[np.bool_],
+    small_b: NDArray[np.bool_],
+    cell: float,
+    reach: float,
+    same: bool,
+) -> tuple[I64, I64]:
+    ia_all, jb_all = np.flatnonzero(small_a), np.flatnonzero(small_b)
+    empty = np.zeros(0, dtype=np.int64)
+    if len(ia_all) == 0 or len(jb_all) == 0:
+        return empty, empty
+    origin = np.minimum(box_a[:, :2].min(axis=0), box_b[:, :2].min(axis=0))
+    ca = np.floor((box_a[ia_all, :2] - origin) / cell).astype(np.int64)
+    cb = np.floor((box_b[jb_all, :2] - origin) / cell).astype(np.int64)
+    span = int(max(ca[:, 1].max(), cb[:, 1].max())) + 3
+    key_b = cb[:, 0] * span + cb[:, 1]
+    order = np.argsort(key_b, kind="stable")
+    sorted_keys = key_b[order]
+    key_a = ca[:, 0] * span + ca[:, 1]
+    out_i, out_j = [], []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            target = key_a + dx * span + dy
+            lo = np.searchsorted(sorted_keys, target, side="left")
+            hi = np.searchsorted(sorted_keys, target, side="right")
+            counts = hi - lo
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            ii = np.repeat(np.arange(len(ia_all)), counts)
+            base = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+            jj = order[np.arange(total) + base]
+            gi, gj = ia_all[ii], jb_all[jj]
+            if same:
+                keep = gi < gj
+                gi, gj = gi[keep], gj[keep]
+            a, b = box_a[gi], box_b[gj]
+            near = (
+                (a[:, 0] <= b[:, 2] + reach)
+                & (b[:, 0] <= a[:, 2] + reach)
+                & (a[:, 1] <= b[:, 3] + reach)
+                & (b[:, 1] <= a[:, 3] + reach)
+            )
+            out_i.append(gi[near])
+            out_j.append(gj[near])
+    if not out_i:
+        return empty, empty
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def merged_shapes(shapes: Shapes) -> Shapes:
+    """KLayout's merged semantics: instances that overlap or touch become one polygon.
+
+    Only the touching clusters are merged (flat, locally); every other instance keeps its
+    prototype, so arrays stay arrays.
+    """
+    if len(shapes) == 0:
+        return shapes
+    shapes = _resolved(shapes)
+    i, j = near_pairs(shapes, None, 0.0)
+    if len(i) == 0:
+        return shapes
+    touching = _touching(shapes, i, j)
+    i, j = i[touching], j[touching]
+    if len(i) == 0:
+        return shapes
+    label = _components(len(shapes), i, j)
+    members = np.flatnonzero(np.isin(label, label[i]))
+    protos = list(shapes.protos)
+    keep = np.ones(len(shapes), dtype=bool)
+    keep[members] = False
+    new_proto, new_offset = [shapes.proto[keep]], [shapes.offset[keep]]
+    for lab in np.unique(label[members]):
+        cluster = members[label[members] == lab]
+        for poly in merge([shapes.polygon(int(k)) for k in cluster]):
+            first = poly[0][0].copy()
+            protos.append([ring - first for ring in poly])
+            new_proto.append(np.array([len(protos) - 1]))
+            new_offset.append(first[None, :])
+    return Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+
+
+def _resolved(shapes: Shapes) -> Shapes:
+    """Self-touching prototypes (keyholes, bow ties) become their merged parts, so a
+    keyhole is a polygon with a hole, as KLayout's merge makes it."""
+    import shapely
+
+    from mbfab.rules.geom import to_shapely
+
+    bad = [k for k, p in enumerate(shapes.protos) if not shapely.is_valid(to_shapely(p))]
+    if not bad:
+        return shapes
+    protos = list(shapes.protos)
+    keep = ~np.isin(shapes.proto, bad)
+    new_proto, new_offset = [shapes.proto[keep]], [shapes.offset[keep]]
+    for k in bad:
+        where = shapes.offset[shapes.proto == k]
+        for part in merge([shapes.protos[k]]):
+            protos.append(part)
+            new_proto.append(np.full(len(where), len(protos) - 1, dtype=np.int64))
+            new_offset.append(where)
+    return Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+
+
+def _touching(shapes: Shapes, i: I64, j: I64) -> NDArray[np.bool_]:
+    """Which candidate pairs really overlap or touch (checked once per unique relation)."""
+
+    from mbfab.rules.geom import to_shapely
+
+    delta = shapes.offset[j] - shapes.offset[i]
+    rows = np.stack([shapes.proto[i], shapes.proto[j], delta[:, 0], delta[:, 1]], axis=1)
+    uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
+    verdict = np.zeros(len(uniq), dtype=bool)
+    for k, (p, q, dx, dy) in enumerate(uniq):
+        a = to_shapely(shapes.protos[p])
+        b = to_shapely([ring + np.array([dx, dy]) for ring in shapes.protos[q]])
+        verdict[k] = bool(a.intersects(b))
+    return verdict[inverse.ravel()]
+
+
+def _components(n: int, i: I64, j: I64) -> I64:
+    """Connected-component labels of the graph with edges (i, j) (min-label propagation)."""
+    label = np.arange(n, dtype=np.int64)
+    while True:
+        low = np.minimum(label[i], label[j])
+        before = label.copy()
+        np.minimum.at(label, i, low)
+        np.minimum.at(label, j, low)
+        label = label[label]
+        if np.array_equal(label, before):
+            return label

@@ -1,0 +1,116 @@
+"""Rules, layers, findings: plain data the engine, the deck loader and the reports share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "GEOMETRIC_KINDS",
+    "KIND_UNITS",
+    "Finding",
+    "LayerRef",
+    "Marker",
+    "Rule",
+    "Severity",
+]
+
+Severity = Literal["error", "warning"]
+
+#: Unit of each rule kind's value (lengths in um inside; areas um2; angles deg).
+KIND_UNITS: dict[str, str] = {
+    "width": "um",
+    "space": "um",
+    "separation": "um",
+    "enclosure": "um",
+    "overlap": "",
+    "area": "um2",
+    "hole": "um2",
+    "angle": "deg",
+    "grid": "um",
+    "vertices": "",
+    "valid": "",
+}
+#: Kinds the geometric engine runs on any layout; how many layers each takes.
+GEOMETRIC_KINDS: dict[str, int] = {
+    "width": 1,
+    "space": 1,
+    "separation": 2,
+    "enclosure": 2,
+    "overlap": 2,
+    "area": 1,
+    "hole": 1,
+    "angle": 1,
+    "grid": 1,
+    "vertices": 1,
+    "valid": 1,
+}
+
+
+@dataclass(frozen=True, order=True)
+class LayerRef:
+    """A layer as a rule names it: a name and its GDS (layer, datatype)."""
+
+    name: str
+    layer: int
+    datatype: int
+
+    @property
+    def spec(self) -> tuple[int, int]:
+        return (self.layer, self.datatype)
+
+    def __str__(self) -> str:
+        if self.name == f"{self.layer}/{self.datatype}":
+            return self.name
+        return f"{self.name} ({self.layer}/{self.datatype})"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule with a stable ID; ``value`` is in :data:`KIND_UNITS` of its kind."""
+
+    id: str
+    kind: str
+    layers: tuple[LayerRef, ...]
+    value: float | None
+    description: str
+    source: str = ""
+    severity: Severity = "error"
+
+    @property
+    def unit(self) -> str:
+        return KIND_UNITS.get(self.kind, "")
+
+    @property
+    def layer_names(self) -> str:
+        return ", ".join(layer.name for layer in self.layers)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """Where a violation is: a polygon in um and the measured value (same unit as the rule)."""
+
+    points: tuple[tuple[float, float], ...]
+    measured: float | None = None
+
+    @property
+    def location(self) -> tuple[float, float]:
+        xs = [p[0] for p in self.points]
+        ys = [p[1] for p in self.points]
+        return ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+
+
+@dataclass
+class Finding:
+    """A rule's result: how many violations, the worst measured value, some markers."""
+
+    rule: Rule
+    count: int = 0
+    worst: float | None = None
+    markers: list[Marker] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        return self.count > 0

@@ -31,8 +31,17 @@ class Narrowest:
     location: tuple[float, float]
 
 
-def narrowest(polygons: Iterable[gdstk.Polygon], resolution_um: float = DBU_UM) -> Narrowest | None:
-    """Narrowest line or space of ``polygons`` to within ``resolution_um`` (None if empty)."""
+def narrowest(
+    polygons: Iterable[gdstk.Polygon],
+    resolution_um: float = DBU_UM,
+    below_um: float | None = None,
+) -> Narrowest | None:
+    """Narrowest line or space of ``polygons`` to within ``resolution_um`` (None if empty).
+
+    With ``below_um``, only lines and spaces narrower than it are looked for (None when
+    there are none): a caller that already knows a narrower feature elsewhere skips the
+    costly search over big, wide shapes.
+    """
     shapes = [shapely.make_valid(ShapelyPolygon(p.points)) for p in polygons]
     if not shapes:
         return None
@@ -42,6 +51,8 @@ def narrowest(polygons: Iterable[gdstk.Polygon], resolution_um: float = DBU_UM) 
     x0, y0, x1, y1 = union.bounds
     window = shapely.box(x0, y0, x1, y1)
     upper = max(x1 - x0, y1 - y0)
+    if below_um is not None:
+        upper = min(upper, below_um)
     found = []
     line = _search(union, upper, resolution_um, lambda d: _opened_loss(union, d))
     if line is not None:

@@ -161,14 +161,14 @@ def make_plate(
 
 def _critical(cell: gdstk.Cell, prep: PrepSettings) -> Narrowest | None:
     """Narrowest line/space among each cell's own polygons (arrays: the unit cell)."""
-    found = []
-    for c in cells_below(cell):
-        result = narrowest(c.polygons, prep.grid_um)
-        if result is not None:
-            found.append(result)
-    if not found:
+    best: Narrowest | None = None
+    # Small cells first: their narrow features bound the search in the big ones.
+    for c in sorted(cells_below(cell), key=lambda c: sum(len(p.points) for p in c.polygons)):
+        result = narrowest(c.polygons, prep.grid_um, best.width_um if best else None)
+        if result is not None and (best is None or result.width_um < best.width_um):
+            best = result
+    if best is None:
         return None
-    best = min(found, key=lambda n: n.width_um)
     if prep.mirror_axis_x is not None and not prep.maskless:
         x, y = best.location
         best = replace(best, location=(round(2 * prep.mirror_axis_x - x, 3), y))

@@ -51,7 +51,7 @@ def _outline(element: gdstk.Polygon | gdstk.Reference) -> gdstk.Polygon | None:
 
 
 def preview(
-    top: gdstk.Cell, specs: Iterable[tuple[int, int]], keep: int = 3, max_polygons: int = 20_000
+    top: gdstk.Cell, specs: Iterable[tuple[int, int]], keep: int = 3, max_polygons: int = 3_000
 ) -> Preview:
     """Polygons of ``specs`` in ``top`` with arrays cut to ``keep`` x ``keep`` placements.
 

@@ -38,8 +38,21 @@ class SvgLayer:
     opacity: float = 0.6
 
 
-def _path(points: np.ndarray) -> str:
-    coords = " ".join(f"{x:.3f},{-y:.3f}" for x, y in points)
+def _path(points: np.ndarray, step: float = 0.001) -> str:
+    """SVG path of a polygon with coordinates rounded to ``step`` (about half a pixel).
+
+    Polygons smaller than two steps become their bounding box, and repeated points are
+    dropped, so a wafer of a million features stays a picture, not megabytes of digits.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    low, high = points.min(axis=0), points.max(axis=0)
+    if np.all(high - low < 2 * step):
+        points = np.array([low, (high[0], low[1]), high, (low[0], high[1])])
+    q = np.round(points / step).astype(np.int64)
+    keep = np.any(q != np.roll(q, 1, axis=0), axis=1)
+    q = q[keep] if keep.any() else q[:1]
+    digits = max(0, -int(np.floor(np.log10(step))))
+    coords = " ".join(f"{x * step:.{digits}f},{-y * step:.{digits}f}" for x, y in q)
     return f"M{coords}Z"
 
 
@@ -71,10 +84,11 @@ def svg_picture(
             f'<rect x="{x0:.3f}" y="{-y1:.3f}" width="{w:.3f}" height="{h:.3f}" '
             f'fill="{escape(background)}"/>'
         )
+    step = max(w, h) / (2.0 * width_px)  # half a pixel
     for layer in layers:
         if not layer.polygons:
             continue
-        d = "".join(_path(p) for p in layer.polygons)
+        d = "".join(_path(p, step) for p in layer.polygons)
         parts.append(
             f'<path fill="{escape(layer.fill)}" fill-opacity="{layer.opacity:.2f}" '
             f'fill-rule="evenodd" d="{d}"><title>{escape(layer.name)}</title></path>'
@@ -82,7 +96,7 @@ def svg_picture(
     for outline in outlines:
         parts.append(
             f'<path fill="none" stroke="#555" stroke-dasharray="4 3" stroke-width="1" '
-            f'vector-effect="non-scaling-stroke" d="{_path(outline)}"/>'
+            f'vector-effect="non-scaling-stroke" d="{_path(outline, step)}"/>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -113,9 +113,12 @@ def lattice_3d(recipe: Recipe, device: Device, measured: Measured) -> Geometry:
     elif through:
         closed = gain_through_holes(size, depth, pitch, lattice)  # type: ignore[arg-type]
         formula = "2 - pi d^2/(2 A_cell) + pi d h / A_cell (both faces)"
-    else:
+    elif info.get("shape", "circle") == "circle":
         closed = aef_lattice(size, depth, pitch, lattice)  # type: ignore[arg-type]
         formula = f"1 + pi d h / A_cell ({lattice} lattice, round features)"
+    else:  # squares, hexagons: the outline of one feature instead of pi d
+        closed = 1 + cf["feature_perimeter_um"] * depth / cf["feature_cell_area_um2"]
+        formula = f"1 + P_feature h / A_cell ({lattice} lattice, {info.get('shape')} features)"
     measured_gain = aef_from_walls(perimeter, depth, region)
     if through:  # both faces: 2 x (region - openings) + walls, over one face
         measured_gain = (2 * (region - openings) + walls) / region

@@ -10,7 +10,8 @@ import pytest
 
 from mbfab.designs import Device
 from mbfab.estimate.measured import measure
-from mbfab.estimate.models3d import lattice_3d, swiss_roll
+from mbfab.estimate.models3d import lattice_3d
+from mbfab.estimate.rollmodel import swiss_roll
 from mbfab.layout import Layer
 from mbfab.recipe import LayerSpec, Recipe
 from mbfab.recipe.estimate_spec import EstimateSpec, RollSpec
@@ -132,8 +133,8 @@ def _strip(roll: RollSpec) -> tuple[Recipe, Device]:
     return recipe, device
 
 
-def test_swiss_roll_with_a_measured_diameter() -> None:
-    recipe, device = _strip(RollSpec(measured_diameter=100.0))
+def test_swiss_roll_with_a_stated_first_turn() -> None:
+    recipe, device = _strip(RollSpec(inner_diameter=100.0))
     geometry = swiss_roll(recipe, device, measure(recipe, device))
     roll = geometry.roll
     assert roll is not None
@@ -151,6 +152,27 @@ def test_swiss_roll_with_a_measured_diameter() -> None:
     assert geometry.preferred_basis == "rolled"
     # capacity comes from the flat electrodes: 2000 x 200 um2 x 1 um each
     assert geometry.volumes["cathode"][0] == pytest.approx(400_000)
+
+
+def test_swiss_roll_with_a_measured_outer_diameter() -> None:
+    # the roll above, seen from outside: D = 100 + 2 * 4.1 * 5.3943 = 144.233 um
+    turns = (-95.9 + math.sqrt(95.9**2 + 4 * 4.1 * 2000 / math.pi)) / 8.2
+    outer = 100 + 2 * 4.1 * turns
+    recipe, device = _strip(RollSpec(measured_diameter=outer))
+    geometry = swiss_roll(recipe, device, measure(recipe, device))
+    assert geometry.roll is not None
+    (tube,) = geometry.roll["rolls"]
+    assert tube["turns"] == pytest.approx(turns, rel=1e-5)
+    assert tube["inner_diameter_um"] == pytest.approx(100.0, rel=1e-5)
+    assert geometry.footprints_um2["rolled"] == pytest.approx(outer * 500 + 100 * 500, rel=1e-5)
+
+
+def test_measured_diameter_too_small_for_the_strip_is_a_note() -> None:
+    # 2000 um of 4.1 um turns need D >= 4.1 + sqrt(4 * 4.1 * 2000 / pi) = 106.3 um
+    recipe, device = _strip(RollSpec(measured_diameter=100.0))
+    geometry = swiss_roll(recipe, device, measure(recipe, device))
+    assert any("needs at least 106.3 um" in note for note in geometry.notes)
+    assert geometry.footprints_um2["rolled"] == pytest.approx(100 * 500 + 100 * 500)
 
 
 def test_swiss_roll_diameter_from_strain() -> None:

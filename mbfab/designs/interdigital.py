@@ -111,6 +111,7 @@ def build_interdigital(p: InterdigitalParams, layers: RoleLayers) -> Device:
         closed_form["posts_area_um2"] = array.area_um2
         info = {
             "posts_on_electrodes": p.posts.electrodes,
+            "posts_role": p.posts.role,
             "lattice": p.posts.lattice,
             "shape": p.posts.shape,
         }

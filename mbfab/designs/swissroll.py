@@ -30,10 +30,14 @@ from mbfab.designs.base import Device, RoleLayers
 from mbfab.layout import Layer, bounding_box, cell_name, merge, rectangle
 from mbfab.recipe.design_params import SwissRollParams
 
-__all__ = ["STACK", "build_swiss_roll", "electrode_length"]
+__all__ = ["ROLLED_SINGLE", "ROLLED_TWIN", "STACK", "build_swiss_roll", "electrode_length"]
 
 #: Roles of the strip, bottom-up (the electrode role is the cathode or anode stripe).
 STACK = ["sacrificial", "swelling", "stiff", "collector", "electrode", "separator"]
+#: Roles in one turn of a single roll: both stripes under the separator that insulates turns.
+ROLLED_SINGLE = ["swelling", "stiff", "collector", "electrode", "separator"]
+#: Roles in one turn of a twin roll: one electrode per roll, no separator drawn on the strip.
+ROLLED_TWIN = ["swelling", "stiff", "collector", "electrode"]
 
 
 def electrode_length(p: SwissRollParams) -> float:
@@ -168,6 +172,12 @@ def build_swiss_roll(p: SwissRollParams, layers: RoleLayers) -> Device:
         },
         info={
             "stack": STACK,
+            # What one turn of each roll is made of, bottom-up ("electrode": the roll's own
+            # electrode stripes, side by side). The sacrificial layer is dissolved; a twin
+            # cell's electrolyte window lies flat between the anchors and is not rolled.
+            "rolled_stack": ROLLED_TWIN if p.twin else ROLLED_SINGLE,
+            # One entry per roll: the electrode roles it carries.
+            "roll_electrodes": ["cathode", "anode"] if p.twin else ["cathode anode"],
             "rolling_direction": "+x (left roll), -x (right roll)" if p.twin else "-x",
             "electrodes": "one per roll" if p.twin else "side by side on one roll",
         },

@@ -32,6 +32,9 @@ class Material(BaseModel):
     potential_v: float | None = None
     reference: str
     source: str
+    #: measured volumetric areal capacity of deposited thin films (uAh cm-2 um-1), when read
+    thin_film_q_vol_uah_cm2_um: float | None = Field(None, gt=0)
+    thin_film_source: str | None = None
 
 
 class Couple(BaseModel):

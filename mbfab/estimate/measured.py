@@ -6,11 +6,18 @@ from dataclasses import dataclass
 
 from mbfab.designs import Device
 from mbfab.layout import BBox, layer_bbox, layer_perimeter_um, layer_stats, union_area_um2
-from mbfab.recipe import Recipe
+from mbfab.recipe import LayerSpec, Recipe
 
-__all__ = ["Measured", "bbox_area_um2", "measure", "union_bbox"]
+__all__ = ["Measured", "bbox_area_um2", "electrode_role", "measure", "union_bbox"]
 
 ELECTRODE_ROLES = ("cathode", "anode")
+
+
+def electrode_role(spec: LayerSpec) -> str | None:
+    """``cathode``/``anode`` for an electrode layer (its role, or ``electrode.role``), else None."""
+    if spec.role in ELECTRODE_ROLES:
+        return spec.role
+    return spec.electrode.role if spec.electrode is not None else None
 
 
 def bbox_area_um2(box: BBox) -> float:

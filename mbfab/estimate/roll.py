@@ -17,6 +17,7 @@ __all__ = [
     "timoshenko_curvature_per_um",
     "turns_for_length",
     "winding",
+    "winding_from_outer",
 ]
 
 
@@ -84,3 +85,29 @@ def winding(length_um: float, width_um: float, inner_diameter_um: float, turn_um
     turns = turns_for_length(length_um, inner_diameter_um, turn_um)
     outer = inner_diameter_um + 2.0 * turn_um * turns
     return Winding(turns, inner_diameter_um, outer, outer * width_um)
+
+
+def winding_from_outer(
+    length_um: float, width_um: float, outer_diameter_um: float, turn_um: float
+) -> Winding | None:
+    """The roll whose measured outer diameter is ``outer_diameter_um``, or None if impossible.
+
+    With ``D = D0 + 2 t N`` the spiral length ``L = pi N (D0 + t (N - 1))`` becomes
+    ``L = pi N (D - t (N + 1))``, i.e. ``t N^2 - (D - t) N + L/pi = 0``; the smaller root is
+    the roll (the larger one would need a negative inner diameter). None when
+    ``(D - t)^2 < 4 t L / pi``: that diameter cannot hold the strip.
+    """
+    if turn_um <= 0:
+        return Winding(
+            length_um / (math.pi * outer_diameter_um),
+            outer_diameter_um,
+            outer_diameter_um,
+            outer_diameter_um * width_um,
+        )
+    b = outer_diameter_um - turn_um
+    disc = b * b - 4.0 * turn_um * length_um / math.pi
+    if disc < 0:
+        return None
+    turns = (b - math.sqrt(disc)) / (2.0 * turn_um)
+    inner = outer_diameter_um - 2.0 * turn_um * turns
+    return Winding(turns, inner, outer_diameter_um, outer_diameter_um * width_um)

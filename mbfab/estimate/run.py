@@ -24,8 +24,9 @@ from mbfab.estimate.cell import (
 from mbfab.estimate.fit import application_fit
 from mbfab.estimate.geometry import Geometry
 from mbfab.estimate.library import Library, Material, library
-from mbfab.estimate.measured import ELECTRODE_ROLES, Measured, measure
-from mbfab.estimate.models3d import lattice_3d, swiss_roll
+from mbfab.estimate.measured import Measured, electrode_role, measure
+from mbfab.estimate.models3d import in_plane_posts, lattice_3d
+from mbfab.estimate.rollmodel import swiss_roll
 from mbfab.recipe import LayerSpec, LoadedRecipe, Recipe, did_you_mean, normalise_name
 
 __all__ = ["ESTIMATES_SCHEMA", "KIND_MODELS", "Geometry", "estimate_device", "headline"]
@@ -50,15 +51,28 @@ def planar_in_plane(recipe: Recipe, device: Device, measured: Measured) -> Geome
 
 
 def planar_stacked(recipe: Recipe, device: Device, measured: Measured) -> Geometry:
-    """Layers on top of one another: volume = drawn area x thickness, height = sum of films."""
-    skip = ("sacrificial", "etch-mask", "mold")
-    height = sum(s.thickness for s in recipe.layers if s.role not in skip)
+    """Layers on top of one another: volume = drawn area x thickness, height = sum of films.
+
+    A seal or passivation frame stands around the stack, not on it: the cell is as high as
+    the taller of the stack and the frame.
+    """
+    skip = ("sacrificial", "etch-mask", "mold", "seal", "passivation")
+    stack = sum(s.thickness for s in recipe.layers if s.role not in skip)
+    frame = max((s.thickness for s in recipe.layers if s.role in skip[3:]), default=0.0)
+    height = max(stack, frame)
     return Geometry("planar stacked", _film_volumes(recipe, measured), height)
+
+
+def interdigital(recipe: Recipe, device: Device, measured: Measured) -> Geometry:
+    """In-plane fingers, with post arrays on them when the design drew posts."""
+    if "post_count" in device.closed_form:
+        return in_plane_posts(recipe, device, measured)
+    return planar_in_plane(recipe, device, measured)
 
 
 #: Geometry model of each design kind; kinds not listed are estimated as planar stacks.
 KIND_MODELS: dict[str, ModelFn] = {
-    "interdigital": planar_in_plane,
+    "interdigital": interdigital,
     "stacked": planar_stacked,
     "pillars": lattice_3d,
     "holes": lattice_3d,
@@ -67,8 +81,21 @@ KIND_MODELS: dict[str, ModelFn] = {
 }
 
 
+def _default_basis(geometry: Geometry, footprints: dict[str, float], notes: list[str]) -> str:
+    """The model's preferred basis, else the 3D array region, else the whole device."""
+    for basis in (geometry.preferred_basis, "region", "device"):
+        if basis in footprints:
+            if basis != geometry.preferred_basis:
+                notes.append(
+                    f"footprint: no {geometry.preferred_basis!r} basis (no electrode layer "
+                    f"drawn), per-area figures use {basis!r}"
+                )
+            return basis
+    raise AssertionError("the device footprint is always measured")
+
+
 def _electrodes(recipe: Recipe) -> list[LayerSpec]:
-    return [s for s in recipe.layers if s.role in ELECTRODE_ROLES]
+    return [s for s in recipe.layers if electrode_role(s) is not None]
 
 
 def _film_volumes(recipe: Recipe, measured: Measured) -> dict[str, tuple[float, str, float]]:
@@ -95,9 +122,22 @@ def _electrode_entry(
     basis = over.capacity_basis if over else "practical"
     specific, density, sources = None, None, []
     if material is not None:
-        specific = material.practical_mah_g if basis == "practical" else material.theoretical_mah_g
         density = material.density_g_cm3
         sources.append(f"{material.name} ({material.reaction}): {material.source}")
+        film = material.thin_film_q_vol_uah_cm2_um
+        if basis == "thin-film" and film is None:
+            notes.append(
+                f"{spec.name}: no measured thin-film capacity for {material.name}; "
+                "practical capacity used"
+            )
+            basis = "practical"
+        if basis == "thin-film" and film is not None:
+            specific = film / (0.1 * density)  # q_vol = 0.1 Q rho at the dense density
+            sources.append(f"thin film {film} uAh cm-2 um-1: {material.thin_film_source}")
+        elif basis == "practical":
+            specific = material.practical_mah_g
+        else:
+            specific = material.theoretical_mah_g
     if over and over.specific_capacity_mah_g is not None:
         specific = over.specific_capacity_mah_g
         sources.append("specific capacity from the recipe")
@@ -109,7 +149,7 @@ def _electrode_entry(
     volume, fill, surface = geometry.volumes.get(spec.name, (0.0, "film", 0.0))
     entry: dict[str, Any] = {
         "layer": spec.name,
-        "role": spec.role,
+        "role": electrode_role(spec),
         "material": spec.material,
         "library_material": material.name if material else None,
         "capacity_basis": basis,
@@ -186,7 +226,7 @@ def estimate_device(loaded: LoadedRecipe, device: Device) -> dict[str, Any]:
     if kind not in KIND_MODELS:
         notes.append(f"no 3D model for design kind {kind!r}: estimated as a planar stack")
     footprints = {**measured.footprints_um2, **geometry.footprints_um2}
-    basis = recipe.estimate.footprint or geometry.preferred_basis
+    basis = recipe.estimate.footprint or _default_basis(geometry, footprints, notes)
     if basis not in footprints:
         hint = {"die": "set estimate.die", "package": "set estimate.seal_ring"}.get(basis, "")
         message = f"footprint {basis!r} is not available ({hint}); available: "
@@ -310,10 +350,11 @@ def headline(estimates: dict[str, Any]) -> list[str]:
             f"closed form ({gain['closed_form_formula']})"
         )
     roll = estimates["roll"]
-    if roll and "outer_diameter_um" in roll:
+    for tube in (roll or {}).get("rolls", []):
+        turns = "?" if tube["turns"] is None else f"{tube['turns']:.3g}"
         lines.append(
-            f"  rolled: {roll['turns']:.3g} turns, outer diameter "
-            f"{roll['outer_diameter_um']:.4g} um ({roll['diameter_source']})"
+            f"  rolled ({tube['electrodes']}): {turns} turns of {tube['turn_thickness_um']:.3g} "
+            f"um, outer diameter {tube['outer_diameter_um']:.4g} um ({roll['diameter_source']})"
         )
     for note in estimates["notes"]:
         lines.append(f"  note: {note}")

@@ -26,7 +26,12 @@ from mbfab.layout.gdsio import (
 )
 from mbfab.layout.grid import DBU_UM, USER_UNIT_M, is_on_grid, snap, snap_value
 from mbfab.layout.layers import Layer, LayerMap
-from mbfab.layout.measure import layer_bbox, layer_perimeter_um, union_area_um2
+from mbfab.layout.measure import (
+    layer_bbox,
+    layer_perimeter_um,
+    perimeter_inside_um,
+    union_area_um2,
+)
 from mbfab.layout.shapes import (
     DEFAULT_ARC_TOLERANCE_UM,
     circle,
@@ -64,6 +69,7 @@ __all__ = [
     "merge",
     "new_library",
     "offset",
+    "perimeter_inside_um",
     "polygon",
     "read_layout",
     "rectangle",

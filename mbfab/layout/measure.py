@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import gdstk
+import numpy as np
+import shapely
 
 from mbfab.layout.boolean import merge, total_area
 from mbfab.layout.cells import BBox, bounding_box, extract_layer, instance_count
 from mbfab.layout.layers import Layer
 
-__all__ = ["layer_bbox", "layer_perimeter_um", "union_area_um2"]
+__all__ = ["layer_bbox", "layer_perimeter_um", "perimeter_inside_um", "union_area_um2"]
 
 
 def layer_perimeter_um(top: gdstk.Cell, spec: tuple[int, int]) -> float:
@@ -65,3 +67,40 @@ def union_area_um2(
         return 0.0
     layer, datatype = specs[0]
     return total_area(merge(polygons, Layer(layer, datatype, "union")))
+
+
+def perimeter_inside_um(
+    top: gdstk.Cell, spec: tuple[int, int], within: Sequence[gdstk.Polygon]
+) -> float:
+    """Outline length of ``spec`` placed inside ``within`` (um), arrays kept as arrays.
+
+    A placement counts when its origin (a reference's origin or repetition offset, a
+    polygon's first vertex) lies inside one of ``within``: suited to small features placed
+    on larger regions, such as posts on electrode fingers. Only ``top`` and the references it
+    holds directly are looked at.
+    """
+    area = shapely.union_all([shapely.Polygon(p.points) for p in within])
+
+    def inside(points: np.ndarray) -> int:
+        return int(np.count_nonzero(shapely.contains_xy(area, points[:, 0], points[:, 1])))
+
+    total = 0.0
+    for poly in top.polygons:
+        if (poly.layer, poly.datatype) == spec:
+            copies = max(1, instance_count(poly))
+            total += poly.perimeter() / copies * inside(_placements(poly.points[0], poly))
+    for ref in top.references:
+        if isinstance(ref.cell, gdstk.Cell):
+            each = layer_perimeter_um(ref.cell, spec) * ref.magnification
+            if each:
+                total += each * inside(_placements(ref.origin, ref))
+    return total
+
+
+def _placements(origin: Sequence[float], element: gdstk.Polygon | gdstk.Reference) -> np.ndarray:
+    """Origin of every copy of ``element`` (its repetition applied), shape (N, 2)."""
+    base = np.asarray(origin, dtype=float).reshape(1, 2)
+    repetition = element.repetition
+    if repetition is None or repetition.size == 0:
+        return base
+    return base + np.asarray(repetition.get_offsets(), dtype=float)

@@ -26,22 +26,72 @@ def is_length_field(field: FieldInfo) -> bool:
     return _is_length(field.annotation, field.metadata)
 
 
-def describe_params(model: type[BaseModel]) -> list[str]:
-    """One line per field: name, type with unit, default, description."""
+def _block(annotation: Any) -> type[BaseModel] | None:
+    """The parameter model of a nested block (``posts: PostsSpec | None``), else None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if (found := _block(arg)) is not None:
+            return found
+    return None
+
+
+def _choices(annotation: Any) -> list[str]:
+    """Allowed values of a ``Literal`` field (also inside ``X | None``)."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(value) for value in typing.get_args(annotation)]
+    return [c for arg in typing.get_args(annotation) for c in _choices(arg)]
+
+
+def _shown(default: Any, is_length: bool) -> str:
+    if default is None:
+        return "-"
+    if is_length and isinstance(default, int | float):
+        return format_length(float(default))
+    if is_length and isinstance(default, tuple):
+        return "[" + ", ".join(format_length(float(v)) for v in default) + "]"
+    return str(default)
+
+
+def _type_name(annotation: Any) -> str:
+    """``int`` for ``int | None``; ``value`` when there is no plain name."""
+    names = [getattr(a, "__name__", "") for a in (annotation, *typing.get_args(annotation))]
+    return next((n for n in names if n and n not in ("NoneType", "Optional", "Union")), "value")
+
+
+def describe_params(
+    model: type[BaseModel], indent: str = "", defaults: BaseModel | None = None
+) -> list[str]:
+    """One line per field: name, type with unit, default, description; nested blocks
+    (``posts``, ``region``) as a line of their own followed by their fields, indented, with
+    the defaults the enclosing model gives them."""
     lines = []
+    width = 20 - len(indent)
     for name, field in model.model_fields.items():
         if name == "kind":
             continue
+        default = (
+            getattr(defaults, name)
+            if defaults is not None
+            else field.get_default(call_default_factory=True)
+        )
+        block = _block(field.annotation)
+        if block is not None:
+            state = "optional block" if default is None else "block"
+            lines.append(f"{indent}{name:<{width}} {state:<33} {field.description or ''}")
+            lines.extend(describe_params(block, indent + "  ", default))
+            continue
         is_length = _is_length(field.annotation, field.metadata)
-        default = field.get_default(call_default_factory=True)
-        if default is None:
-            shown = "-"
-        elif is_length and isinstance(default, int | float):
-            shown = format_length(float(default))
-        elif is_length and isinstance(default, tuple):
-            shown = "[" + ", ".join(format_length(float(v)) for v in default) + "]"
+        shown = _shown(default, is_length)
+        choices = _choices(field.annotation)
+        if is_length:
+            kind = "length"
+        elif choices:
+            kind = "choice"
         else:
-            shown = str(default)
-        kind = "length" if is_length else getattr(field.annotation, "__name__", "value")
-        lines.append(f"{name:<20} {kind:<8} default {shown:<16} {field.description or ''}")
+            kind = _type_name(field.annotation)
+        text = field.description or ""
+        if choices:
+            text = f"{text} (one of: {', '.join(choices)})".strip()
+        lines.append(f"{indent}{name:<{width}} {kind:<8} default {shown:<16} {text}".rstrip())
     return lines

@@ -15,7 +15,7 @@ from mbfab.recipe.fields import STRICT, NonNegativeLength, PositiveLength
 
 __all__ = ["ElectrodeSpec", "EstimateSpec", "FootprintBasis", "RollSpec"]
 
-FootprintBasis = Literal["electrodes", "device", "die", "package", "rolled"]
+FootprintBasis = Literal["electrodes", "region", "device", "die", "package", "rolled"]
 
 
 class ElectrodeSpec(BaseModel):
@@ -26,8 +26,15 @@ class ElectrodeSpec(BaseModel):
     material: str | None = Field(
         None, description="materials-library name when the layer's material text differs"
     )
-    capacity_basis: Literal["practical", "theoretical"] = Field(
-        "practical", description="which specific capacity of the library to use"
+    role: Literal["cathode", "anode"] | None = Field(
+        None,
+        description="electrode role of a layer whose own role is not one, e.g. the etch-mask "
+        "layer of a 3D array whose etched Si posts are the anode (fill: scaffold)",
+    )
+    capacity_basis: Literal["practical", "theoretical", "thin-film"] = Field(
+        "practical",
+        description="which capacity of the library to use: practical or theoretical mAh/g, "
+        "or the measured thin-film uAh cm-2 um-1 of deposited films",
     )
     specific_capacity_mah_g: float | None = Field(None, gt=0, le=5000, description="mAh/g")
     density_g_cm3: float | None = Field(None, gt=0, le=25, description="g/cm3 of the dense solid")
@@ -35,10 +42,11 @@ class ElectrodeSpec(BaseModel):
     active_fraction: float = Field(
         1.0, gt=0, le=1, description="active material share of the solid (binder, carbon excluded)"
     )
-    fill: Literal["auto", "film", "conformal", "filled"] = Field(
+    fill: Literal["auto", "film", "conformal", "filled", "scaffold"] = Field(
         "auto",
         description="3D designs: planar film on the footprint, conformal film on the 3D "
-        "surface, or filling the 3D features (auto: by design kind)",
+        "surface, filling the space the 3D features leave open, or the etched scaffold "
+        "itself (e.g. Si posts as the anode); auto: conformal",
     )
 
 
@@ -48,7 +56,9 @@ class RollSpec(BaseModel):
     model_config = STRICT
 
     measured_diameter: PositiveLength | None = Field(
-        None, description="use this diameter instead of the Timoshenko estimate"
+        None,
+        description="measured outer diameter of the rolled tube (turns follow from the strip "
+        "length); without it the diameter comes from the mechanics",
     )
     moduli_gpa: dict[str, float] = Field(
         default_factory=dict, description="Young's modulus per layer name, GPa"
@@ -77,8 +87,9 @@ class EstimateSpec(BaseModel):
     footprint: FootprintBasis | None = Field(
         None,
         description="area per-area figures use: electrodes (bounding box of the electrode "
-        "layers), device (everything drawn, pads included), die, package (device + seal ring) "
-        "or rolled (Swiss rolls after rolling); default: rolled for Swiss rolls, else electrodes",
+        "layers), region (3D arrays: the lattice region), device (everything drawn, pads "
+        "included), die, package (device + seal ring) or rolled (Swiss rolls after rolling); "
+        "default: rolled for Swiss rolls, else electrodes, else region, else device",
     )
     die: tuple[PositiveLength, PositiveLength] | None = Field(None, description="die [w, h]")
     seal_ring: NonNegativeLength = Field(

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RECIPES := $(wildcard recipes/*.yaml)
 
-.PHONY: demo test bench lint typecheck clean
+.PHONY: demo test bench lint docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check mbfab tests bench
 	$(BIN)/ruff format --check mbfab tests bench
 	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/python -m mbfab.recipe.reference > docs/recipe-reference.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -27,3 +27,15 @@ def test_region_block_shows_the_enclosing_default() -> None:
     assert "default [500 um, 500 um]" in size
     assert "one of: rectangle, circle, polygon" in _line(lines, "  shape")
     assert "int" in _line(lines, "vertices")  # int | None shown as int
+
+
+def test_generated_recipe_reference_is_up_to_date() -> None:
+    """docs/recipe-reference.md is what `python -m mbfab.recipe.reference` prints."""
+    from pathlib import Path
+
+    from mbfab.recipe.reference import reference_markdown
+
+    path = Path(__file__).resolve().parents[1] / "docs" / "recipe-reference.md"
+    assert path.read_text(encoding="utf-8") == reference_markdown(), (
+        "regenerate: python -m mbfab.recipe.reference > docs/recipe-reference.md"
+    )

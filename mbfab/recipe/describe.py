@@ -11,7 +11,7 @@ from pydantic.fields import FieldInfo
 from mbfab.recipe.fields import to_micrometres
 from mbfab.units import format_length
 
-__all__ = ["describe_params", "is_length_field"]
+__all__ = ["block_model", "describe_params", "field_rows", "is_length_field"]
 
 
 def _is_length(annotation: Any, metadata: Any = ()) -> bool:
@@ -26,12 +26,12 @@ def is_length_field(field: FieldInfo) -> bool:
     return _is_length(field.annotation, field.metadata)
 
 
-def _block(annotation: Any) -> type[BaseModel] | None:
+def block_model(annotation: Any) -> type[BaseModel] | None:
     """The parameter model of a nested block (``posts: PostsSpec | None``), else None."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        if (found := _block(arg)) is not None:
+        if (found := block_model(arg)) is not None:
             return found
     return None
 
@@ -75,7 +75,7 @@ def describe_params(
             if defaults is not None
             else field.get_default(call_default_factory=True)
         )
-        block = _block(field.annotation)
+        block = block_model(field.annotation)
         if block is not None:
             state = "optional block" if default is None else "block"
             lines.append(f"{indent}{name:<{width}} {state:<33} {field.description or ''}")
@@ -95,3 +95,31 @@ def describe_params(
             text = f"{text} (one of: {', '.join(choices)})".strip()
         lines.append(f"{indent}{name:<{width}} {kind:<8} default {shown:<16} {text}".rstrip())
     return lines
+
+
+def field_rows(model: type[BaseModel]) -> list[tuple[str, str, str, str]]:
+    """``(name, type, default, meaning)`` of each field, for reference tables."""
+    rows = []
+    for name, field in model.model_fields.items():
+        if name == "kind" and len(_choices(field.annotation)) == 1:
+            continue  # a design kind's own tag
+        block = block_model(field.annotation)
+        is_length = _is_length(field.annotation, field.metadata)
+        choices = _choices(field.annotation)
+        if block is not None:
+            kind = "block"
+        elif is_length:
+            kind = "length"
+        elif choices:
+            kind = " \\| ".join(f"`{c}`" for c in choices)
+        else:
+            kind = _type_name(field.annotation)
+        if field.is_required():
+            shown = "required"
+        elif block is not None:
+            shown = "-" if field.get_default(call_default_factory=True) is None else "see below"
+        else:
+            shown = _shown(field.get_default(call_default_factory=True), is_length)
+        text = (field.description or "").replace("|", "\\|")
+        rows.append((name, kind, shown, text))
+    return rows

@@ -76,7 +76,9 @@ class ToolSpec(BaseModel):
 
     model_config = STRICT
 
-    kind: Literal["contact", "proximity", "projection", "maskless"] = "contact"
+    kind: Literal["contact", "proximity", "projection", "maskless"] = Field(
+        "contact", description="how the image reaches the resist"
+    )
     name: str = "mask aligner"
     wavelength: PositiveLength = Field(0.365, description="exposure wavelength (i-line 365 nm)")
     gap: NonNegativeLength = Field(0.0, description="mask-to-resist gap (proximity printing)")
@@ -106,11 +108,13 @@ class LayerSpec(BaseModel):
     model_config = STRICT
 
     name: str = Field(pattern=_NAME, description="layer and plate name (letters, digits, _ -)")
-    gds: tuple[Annotated[int, Field(ge=0, le=32767)], Annotated[int, Field(ge=0, le=32767)]]
-    role: Role
-    material: str = ""
+    gds: tuple[Annotated[int, Field(ge=0, le=32767)], Annotated[int, Field(ge=0, le=32767)]] = (
+        Field(description="[layer, datatype], each 0..32767, unique")
+    )
+    role: Role = Field(description="what the layer is in the cell; designs find layers by role")
+    material: str = Field("", description="material name (the materials library resolves it)")
     thickness: PositiveLength = Field(description="deposited or patterned film thickness")
-    process: Process
+    process: Process = Field(description="how the drawn features are made")
     resist: str = Field(description="a resist of the resist library")
     resist_thickness: PositiveLength | None = Field(
         None, description="resist thickness (default: the resist's typical value)"
@@ -193,18 +197,22 @@ class Recipe(BaseModel):
     model_config = STRICT
 
     mbfab: Literal[1] = Field(description="recipe format version")
-    name: str = Field(pattern=_NAME)
-    description: str = ""
-    units: str = "um"
-    tool: ToolSpec = Field(default_factory=ToolSpec)
-    layers: list[LayerSpec] = Field(min_length=1)
-    design: AnyDesign
-    rules: list[RuleSpec] = Field(default_factory=list)
+    name: str = Field(pattern=_NAME, description="recipe name; names the output folder")
+    description: str = Field("", description="free text, copied to the report")
+    units: str = Field("um", description="unit of bare numbers: nm, um or mm")
+    tool: ToolSpec = Field(default_factory=ToolSpec, description="the exposure tool")
+    layers: list[LayerSpec] = Field(min_length=1, description="mask layers in process order")
+    design: AnyDesign = Field(description="the parametric design; `kind` picks the generator")
+    rules: list[RuleSpec] = Field(
+        default_factory=list, description="rules to add, change or disable, by ID"
+    )
     marks: MarksSpec | None = Field(default_factory=MarksSpec, description="null: no marks")
-    seal: SealSpec | None = None
-    wafer: WaferSpec | None = None
-    output: OutputSpec = Field(default_factory=OutputSpec)
-    estimate: EstimateSpec = Field(default_factory=EstimateSpec)
+    seal: SealSpec | None = Field(None, description="encapsulation ring around the device")
+    wafer: WaferSpec | None = Field(None, description="step the device across a wafer")
+    output: OutputSpec = Field(default_factory=OutputSpec, description="how plates are written")
+    estimate: EstimateSpec = Field(
+        default_factory=EstimateSpec, description="inputs of the capacity/energy estimates"
+    )
 
     @field_validator("units")
     @classmethod

@@ -36,18 +36,17 @@ def write_gds(
     max_points: int = GDS_MAX_POINTS,
 ) -> None:
     """Write ``top`` and every cell below it to ``path``, cells sorted by name."""
-    library = new_library(library_name)
-    cells = {top.name: top}
-    for dependency in top.dependencies(True):
-        if isinstance(dependency, gdstk.Cell):
-            cells[dependency.name] = dependency
-    for name in sorted(cells):
-        library.add(cells[name])
+    library = _sorted_library(top, library_name)
     library.write_gds(str(path), max_points=max_points, timestamp=FIXED_TIMESTAMP)
 
 
 def write_oas(top: gdstk.Cell, path: Path, *, library_name: str = "MBFAB") -> None:
     """Write ``top`` and every cell below it to ``path`` as OASIS, cells sorted by name."""
+    _sorted_library(top, library_name).write_oas(str(path))
+
+
+def _sorted_library(top: gdstk.Cell, library_name: str) -> gdstk.Library:
+    """A library of ``top`` and its dependencies, in name order (deterministic files)."""
     library = new_library(library_name)
     cells = {top.name: top}
     for dependency in top.dependencies(True):
@@ -55,7 +54,7 @@ def write_oas(top: gdstk.Cell, path: Path, *, library_name: str = "MBFAB") -> No
             cells[dependency.name] = dependency
     for name in sorted(cells):
         library.add(cells[name])
-    library.write_oas(str(path))
+    return library
 
 
 def read_layout(path: Path | str) -> gdstk.Library:

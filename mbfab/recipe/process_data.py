@@ -113,18 +113,23 @@ def _segment(xs: list[float], x: float) -> int:
     return len(xs) - 2
 
 
-class Bake(BaseModel):
-    """A hotplate bake; thick films add ``time_s_per_um`` of resist."""
+class _Timed(BaseModel):
+    """A step whose time grows with resist thickness by ``time_s_per_um``."""
 
     model_config = _DATA
 
-    temperature_c: float
     time_s: float = Field(gt=0)
     time_s_per_um: float = Field(0.0, ge=0)
     source: str
 
     def duration_s(self, thickness_um: float) -> float:
         return self.time_s + self.time_s_per_um * thickness_um
+
+
+class Bake(_Timed):
+    """A hotplate bake; thick films add ``time_s_per_um`` of resist."""
+
+    temperature_c: float
 
 
 class Exposure(BaseModel):
@@ -170,18 +175,10 @@ class PostExposure(BaseModel):
         return self.time_s + self.time_s_per_um * thickness_um
 
 
-class Develop(BaseModel):
+class Develop(_Timed):
     """Developer (a key of the developers table) and immersion time."""
 
-    model_config = _DATA
-
     developer: str
-    time_s: float = Field(gt=0)
-    time_s_per_um: float = Field(0.0, ge=0)
-    source: str
-
-    def duration_s(self, thickness_um: float) -> float:
-        return self.time_s + self.time_s_per_um * thickness_um
 
 
 class ResistProcess(BaseModel):

@@ -150,8 +150,9 @@ def test_through_holes_count_both_faces() -> None:
     )
     assert gain["measured"] == pytest.approx(25.169246, rel=5e-3)
     # the conformal cathode coats both faces of its window (the region grown by the default
-    # 50 um margin, round corners: 500^2 - (4 - pi) 50^2 = 247 854.9 um2) and every wall
-    window = 500**2 - (4 - math.pi) * 50**2
+    # 50 um window margin less the 10 um electrode inset, round corners:
+    # 480^2 - (4 - pi) 40^2 = 229 026.5 um2) and every wall
+    window = 480**2 - (4 - math.pi) * 40**2
     _, fill, surface = geometry.volumes["cathode"]
     walls = 400 * cf["feature_perimeter_um"] * 300
     expected = 2 * (window - 400 * cf["feature_area_um2"]) + walls

@@ -5,8 +5,15 @@ cell plus arrayed references (see :mod:`mbfab.layout.arrays` for the whole-featu
 the region edge). Pillars keep the mask on the drawn features, holes and trenches open them;
 the plate tone follows from the layer's process (``etch`` for pillars, ``substrate-etch`` for
 holes and trenches). Optional layers with the roles ``collector``, ``anode``, ``electrolyte``
-and ``cathode`` receive a window over the region, ``window_margin`` beyond it, for the
-conformal films deposited on the 3D scaffold.
+and ``cathode`` receive a window over the region for the conformal films deposited on the
+3D scaffold: the collector and electrolyte ``window_margin`` beyond it, the electrodes
+``electrode_inset`` less, so that each electrode lies inside its collector and inside the
+electrolyte that keeps it from the other electrode (the films are stacked, not side by side)::
+
+    +--------------------------------+  collector / electrolyte: region + window_margin
+    |  +--------------------------+  |  anode / cathode: region + window_margin
+    |  |   o o o o o o o o o o o  |  |                         - electrode_inset
+    |  |   o o o  region  o o o   |  |
 """
 
 from __future__ import annotations
@@ -78,14 +85,22 @@ def lattice_facts(spec: LatticeSpec, count: int, prefix: str) -> dict[str, float
     }
 
 
+#: Window roles that are electrodes: they sit ``electrode_inset`` inside the other windows.
+ELECTRODE_ROLES = ("anode", "cathode")
+
+
 def _windows(
-    cell: gdstk.Cell, region: Region, margin: float, layers: RoleLayers
+    cell: gdstk.Cell,
+    region: Region,
+    p: PillarsParams | HolesParams | TrenchesParams,
+    layers: RoleLayers,
 ) -> dict[str, Layer]:
     used = {}
     for role in WINDOW_ROLES:
         layer = layers.optional(role)
         if layer is None:
             continue
+        margin = p.window_margin - (p.electrode_inset if role in ELECTRODE_ROLES else 0.0)
         shapes = [polygon(points, layer) for points in region]
         cell.add(*(offset(shapes, margin, layer, join="round") if margin else shapes))
         used[role] = layer
@@ -106,7 +121,7 @@ def _lattice_device(p: PillarsParams | HolesParams, layers: RoleLayers, what: st
     )
     cell = gdstk.Cell(cell_name(what.upper(), "ARRAY"))
     cell.add(*array.references)
-    used = {"etch-mask": mask, **_windows(cell, region, p.window_margin, layers)}
+    used = {"etch-mask": mask, **_windows(cell, region, p, layers)}
     facts = lattice_facts(p, array.count, "feature")
     facts |= {
         "features_area_um2": array.area_um2,
@@ -142,7 +157,7 @@ def build_trenches(p: TrenchesParams, layers: RoleLayers) -> Device:
     lines = line_array(cell_name("TRENCH"), mask, region, p.size, p.pitch, p.clearance, p.direction)
     cell = gdstk.Cell(cell_name("TRENCH", "ARRAY"))
     cell.add(*lines.references)
-    used = {"etch-mask": mask, **_windows(cell, region, p.window_margin, layers)}
+    used = {"etch-mask": mask, **_windows(cell, region, p, layers)}
     length = lines.area_um2 / p.size
     return Device(
         cell=cell,

@@ -10,7 +10,6 @@ collectors never overlap, so a pinhole in the electrolyte cannot short them.
 from __future__ import annotations
 
 import math
-from typing import Literal
 
 import gdstk
 
@@ -22,7 +21,6 @@ from mbfab.layout import (
     cell_name,
     circle,
     merge,
-    offset,
     rectangle,
     rounded_rectangle,
 )
@@ -33,25 +31,24 @@ __all__ = ["build_stacked", "stacked_closed_form"]
 _FAR = 1e7  # um: half-plane stand-in, far beyond any die
 
 
-def _cathode_shape(p: StackedParams, layer: Layer) -> gdstk.Polygon:
+def _outline(p: StackedParams, grow: float, extension: float, layer: Layer) -> list[gdstk.Polygon]:
+    """The cathode outline grown by ``grow`` and swept ``extension`` along +x, drawn anew.
+
+    Growing a faceted arc with a polygon offset fans out new facets at every vertex, and the
+    shrink that follows snaps some of them into 1 nm back-steps that width and space checks
+    rightly flag. Drawing each outline from its parameters avoids them and is exact: a circle
+    grows into a circle of radius + grow, a rounded corner into an arc of radius + grow
+    (sharp once that reaches zero), and a circle swept along x is a stadium.
+    """
     w, h = p.cathode
     if p.shape == "circle":
-        return circle((0.0, 0.0), w / 2, layer)
-    return rounded_rectangle(-w / 2, -h / 2, w / 2, h / 2, p.corner_radius, layer)
-
-
-def _join(p: StackedParams) -> Literal["miter", "round"]:
-    """Sharp rectangles stay sharp when grown; rounded outlines grow rounded."""
-    return "miter" if p.shape == "rectangle" and p.corner_radius == 0 else "round"
-
-
-def _sweep_x(shapes: list[gdstk.Polygon], length: float, layer: Layer) -> list[gdstk.Polygon]:
-    """Shapes swept by ``length`` along +x (exact for convex shapes symmetric about x = 0)."""
-    if length <= 0:
-        return shapes
-    (_, y0), (_, y1) = _bbox(shapes)
-    moved = [s.copy().translate(length, 0) for s in shapes]
-    return merge([*shapes, *moved, rectangle(0, y0, length, y1, layer)], layer)
+        r = w / 2 + grow
+        if extension <= 0:
+            return [circle((0.0, 0.0), r, layer)]
+        return merge([rounded_rectangle(-r, -r, r + extension, r, r, layer)], layer)
+    radius = max(p.corner_radius + grow, 0.0) if p.corner_radius > 0 else 0.0
+    x0, y0, x1, y1 = -w / 2 - grow, -h / 2 - grow, w / 2 + grow + extension, h / 2 + grow
+    return merge([rounded_rectangle(x0, y0, x1, y1, radius, layer)], layer)
 
 
 def _bbox(shapes: list[gdstk.Polygon]) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -65,13 +62,8 @@ def build_stacked(p: StackedParams, layers: RoleLayers) -> Device:
     cc = layers.one("cathode-collector")
     ca, el = layers.one("cathode"), layers.one("electrolyte")
     an, ac = layers.one("anode"), layers.one("anode-collector")
-    join = _join(p)
-    cathode = [_cathode_shape(p, ca)]
-    body = (
-        offset(cathode, p.collector_enclosure, cc, join=join)
-        if p.collector_enclosure
-        else [_cathode_shape(p, cc)]
-    )
+    cathode = _outline(p, 0.0, 0.0, ca)
+    body = _outline(p, p.collector_enclosure, 0.0, cc)
     (bx0, _), (bx1, _) = _bbox(body)
     pad_w, pad_h = p.pad
     tw = p.tab_width / 2
@@ -86,8 +78,8 @@ def build_stacked(p: StackedParams, layers: RoleLayers) -> Device:
     )
     e, i = p.electrolyte_enclosure, p.anode_inset
     extension = max(0.0, p.anode_contact + p.collector_gap + p.collector_enclosure + i - e)
-    electrolyte = _sweep_x(offset(cathode, e, el, join=join), extension, el)
-    anode = offset(electrolyte, -i, an, join=join)
+    electrolyte = _outline(p, e, extension, el)
+    anode = _outline(p, e - i, extension, an)
     (_, _), (ax1, _) = _bbox(anode)
     contact_x = bx1 + p.collector_gap
     contact = boolean(anode, rectangle(contact_x, -_FAR, _FAR, _FAR, ac), "and", ac)
@@ -115,7 +107,7 @@ def build_stacked(p: StackedParams, layers: RoleLayers) -> Device:
         footprint=bounding_box(cell),
         nets={"cathode": ["cathode-collector", "cathode"], "anode": ["anode", "anode-collector"]},
         closed_form=stacked_closed_form(p) | {"electrolyte_extension_um": extension},
-        info={"stack": ["cathode-collector", "cathode", "electrolyte", "anode", "anode-collector"]},
+        info={"stack": list(p.stack)},
     )
 
 

@@ -37,6 +37,12 @@ class DesignParams(BaseModel):
 
     #: Layer roles the recipe must provide for this kind (one layer each).
     required_roles: ClassVar[tuple[str, ...]] = ()
+    #: Roles bottom-up as the design stacks its films. The rules follow it: a collector
+    #: below an electrode encloses it; an electrolyte or separator in it covers the electrodes.
+    stack: ClassVar[tuple[str, ...]] = ()
+    #: ``side-by-side``: cathode and anode apart in plan (in-plane gap and short rules);
+    #: ``stacked``: they overlap in plan, kept apart vertically by the electrolyte.
+    electrodes: ClassVar[Literal["side-by-side", "stacked"]] = "side-by-side"
 
     def problems(self) -> list[Problem]:
         """Geometry that cannot be built from these parameters."""
@@ -109,6 +115,7 @@ class InterdigitalParams(DesignParams):
     """
 
     required_roles: ClassVar[tuple[str, ...]] = ("collector", "cathode", "anode")
+    stack: ClassVar[tuple[str, ...]] = ("collector", "cathode", "anode", "electrolyte")
 
     kind: Literal["interdigital"] = "interdigital"
     fingers: int = Field(10, ge=1, le=100_000, description="finger pairs (cathode + anode)")
@@ -207,6 +214,8 @@ class StackedParams(DesignParams):
         "anode",
         "anode-collector",
     )
+    stack: ClassVar[tuple[str, ...]] = required_roles
+    electrodes: ClassVar[Literal["side-by-side", "stacked"]] = "stacked"
 
     kind: Literal["stacked"] = "stacked"
     shape: Literal["rectangle", "circle"] = Field("rectangle", description="cathode outline")
@@ -285,10 +294,17 @@ class _ArrayParams(DesignParams):
     """Shared by pillars, holes and trenches: a field of 3D features in a region."""
 
     required_roles: ClassVar[tuple[str, ...]] = ("etch-mask",)
+    # Conformal films over the 3D scaffold, bottom-up: the electrodes overlap in plan.
+    stack: ClassVar[tuple[str, ...]] = ("etch-mask", "collector", "anode", "electrolyte", "cathode")
+    electrodes: ClassVar[Literal["side-by-side", "stacked"]] = "stacked"
 
     region: RegionSpec = Field(default_factory=RegionSpec, description="array region")
     window_margin: NonNegativeLength = Field(
         50.0, description="optional collector/electrode/electrolyte windows beyond the region"
+    )
+    electrode_inset: NonNegativeLength = Field(
+        10.0,
+        description="anode/cathode windows inside the collector and electrolyte windows",
     )
 
     def _region_problems(self) -> list[Problem]:
@@ -297,6 +313,14 @@ class _ArrayParams(DesignParams):
             return [(("region", "points"), "a polygon region needs at least 3 points")]
         if r.shape == "circle" and r.size[0] != r.size[1]:
             return [(("region", "size"), "a circular region needs [diameter, diameter]")]
+        if self.electrode_inset > self.window_margin:
+            return [
+                (
+                    ("electrode_inset",),
+                    f"electrode inset {self.electrode_inset:g} um exceeds the window margin "
+                    f"{self.window_margin:g} um: the electrode windows would cut into the region",
+                )
+            ]
         return []
 
 
@@ -362,6 +386,16 @@ class SwissRollParams(DesignParams):
     """
 
     required_roles: ClassVar[tuple[str, ...]] = (
+        "sacrificial",
+        "swelling",
+        "stiff",
+        "collector",
+        "cathode",
+        "anode",
+        "separator",
+    )
+    # The twin cell's electrolyte is a window between the rolls, not a film of the strip.
+    stack: ClassVar[tuple[str, ...]] = (
         "sacrificial",
         "swelling",
         "stiff",

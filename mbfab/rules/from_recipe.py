@@ -5,13 +5,16 @@ The engine knows nothing of recipes; this module is the one bridge. Rule IDs are
 ============== ==========================================================================
 RES.<L>.1/2    width / space >= the tool's resolution for the layer's resist thickness
 AR.<L>.1/2     width / space >= resist thickness / the resist's maximum aspect ratio
-ENC.<L>.1      electrode inside its collector, electrolyte over electrodes, by >= overlay
-GAP.CA.1       cathode-anode separation >= the tool's resolution
-GAP.CA.2       cathode-anode gap stays open after both electrodes grow sideways by their
-               thickness (the finding reports the effective gap)
+ENC.<L>.1      electrode inside the collector below it (design stack) by >= overlay
+ENC.<EL>.<L>   electrolyte/separator of the design stack covers the electrode by >= overlay
+               (error for stacked electrodes, warning for side-by-side ones)
+GAP.CA.1       side-by-side electrodes: cathode-anode separation >= the tool's resolution
+GAP.CA.2       side-by-side: the cathode-anode gap stays open after both electrodes grow
+               sideways by their thickness (the finding reports the effective gap)
+GAP.CC.1       stacked electrodes: the two collectors apart by >= overlay
 NET.<NET>.1    each electrode net is one connected piece on its collector (its pad)
-SHORT.CA.1     cathode and anode nets never touch
-LIFTOFF.<L>.1  lift-off resist >= N x film thickness (evaporated/sputtered films)
+SHORT.CA.1     cathode and anode nets never touch (stacked: their collectors never touch)
+LIFTOFF.<L>.1  lift-off resist >= N x film thickness (not for films cast into the window)
 LIFTOFF.<L>.2  positive resist without image reversal or undercut on a lift-off layer (warn)
 TOOL.<L>.1     the resist absorbs at the tool's wavelength (i-line-only resist on 405 nm)
 RESIST.<L>.1   resist thickness within the resist's single-coat range (warning)
@@ -39,6 +42,17 @@ if TYPE_CHECKING:  # the layout core owns gdstk; rules only pass its cells along
 __all__ = ["RecipeDeck", "check_device", "recipe_deck", "resolution_um"]
 
 _CAST = ("electrolyte", "separator", "seal", "passivation", "mold")
+#: Deposition methods (words in a layer's traveler ``deposition.method``) that coat the
+#: resist sidewall like any lift-off film, whatever the layer's role.
+_VAPOUR = ("sputter", "evaporat", "vapour", "vapor", "cvd", "ald", "pld")
+
+
+def _cast(spec: LayerSpec) -> bool:
+    """Cast into its resist window (polymer electrolyte, seal, mould fill): the lift-off
+    resist/film ratio does not apply, unless the recipe deposits the film from the vapour
+    (sputtered LiPON lifts off like a metal)."""
+    method = str(spec.traveler.steps.get("deposition", {}).get("method", "")).lower()
+    return spec.role in _CAST and not any(word in method for word in _VAPOUR)
 
 
 def _default(name: str) -> float:
@@ -126,7 +140,7 @@ def _parameter_findings(
 ) -> list[Finding]:
     out = []
     multiple = _default("liftoff_resist_multiple")
-    if spec.process == "lift-off" and spec.role not in _CAST:
+    if spec.process == "lift-off" and not _cast(spec):
         rule = Rule(
             f"LIFTOFF.{tag}.1",
             "liftoff",
@@ -194,30 +208,47 @@ def _parameter_findings(
     return out
 
 
+def _below(stack: tuple[str, ...], lower: str, upper: str) -> bool:
+    """``lower`` lies under ``upper`` in the design's declared stack (undeclared: assume so)."""
+    if lower not in stack or upper not in stack:
+        return True
+    return stack.index(lower) < stack.index(upper)
+
+
 def _battery_rules(recipe: Recipe, rules: list[Rule], nets: list[Rule]) -> None:
+    """Rules that follow the design's declared stack (``stack`` and ``electrodes`` of its
+    parameters): an electrode lies inside the collector *below* it; an electrolyte or
+    separator film of the stack covers the electrodes (an error when the electrodes are
+    stacked, since that film alone keeps them apart; lost capacity, a warning, when they lie
+    side by side); side-by-side electrodes keep an in-plane gap and never touch, stacked ones
+    overlap in plan by design and their collectors must stay apart instead."""
     tool = recipe.tool
+    stack = type(recipe.design).stack
+    stacked = type(recipe.design).electrodes == "stacked"
     cathodes = [_ref(s) for s in recipe.layers_with_role("cathode")]
     anodes = [_ref(s) for s in recipe.layers_with_role("anode")]
     collectors = {
-        "cathode": recipe.layers_with_role("cathode-collector", "collector"),
-        "anode": recipe.layers_with_role("anode-collector", "collector"),
+        net: recipe.layers_with_role(f"{net}-collector") or recipe.layers_with_role("collector")
+        for net in ("cathode", "anode")
     }
     overlay_src = f"{tool.name}: overlay {tool.overlay:g} um (recipe tool.overlay)"
     for net, electrodes in (("cathode", cathodes), ("anode", anodes)):
         if not electrodes or not collectors[net]:
             continue
-        cc = _ref(collectors[net][0])
+        cc_spec = collectors[net][0]
+        cc = _ref(cc_spec)
         for e in electrodes:
-            rules.append(
-                Rule(
-                    f"ENC.{_tag(e.name)}.1",
-                    "enclosure",
-                    (cc, e),
-                    tool.overlay,
-                    f"{e.name} inside its collector by at least the overlay",
-                    overlay_src,
+            if _below(stack, cc_spec.role, net):
+                rules.append(
+                    Rule(
+                        f"ENC.{_tag(e.name)}.1",
+                        "enclosure",
+                        (cc, e),
+                        tool.overlay,
+                        f"{e.name} inside its collector by at least the overlay",
+                        overlay_src,
+                    )
                 )
-            )
             nets.append(
                 Rule(
                     f"NET.{_tag(net)}.1",
@@ -228,53 +259,98 @@ def _battery_rules(recipe: Recipe, rules: list[Rule], nets: list[Rule]) -> None:
                     "",
                 )
             )
-    for el in recipe.layers_with_role("electrolyte"):
+    covers = [s for s in recipe.layers_with_role("electrolyte", "separator") if s.role in stack]
+    for el in covers:
         for e in [*cathodes, *anodes]:
-            # A warning: uncovered electrode is lost capacity, not a failed cell.
             rules.append(
                 Rule(
                     f"ENC.{_tag(el.name)}.{_tag(e.name)}",
                     "enclosure",
                     (_ref(el), e),
                     tool.overlay,
-                    f"electrolyte covers {e.name} by at least the overlay",
+                    f"{el.role} covers {e.name} by at least the overlay",
                     overlay_src,
-                    "warning",
+                    "error" if stacked else "warning",
                 )
             )
-    if cathodes and anodes:
-        c, a = cathodes[0], anodes[0]
-        thickest = max(recipe.layers, key=lambda s: s.resist_thickness or 0.0)
-        res = resolution_um(tool, thickest.resist_thickness or 1.0)
-        rules.append(
-            Rule(
-                "GAP.CA.1",
-                "separation",
-                (c, a),
-                res,
-                "cathode-anode gap the tool resolves",
-                "tool resolution (RES rules)",
-            )
+    if stacked:
+        _collector_rules(recipe, collectors, rules, nets)
+    elif cathodes and anodes:
+        _gap_rules(recipe, cathodes[0], anodes[0], collectors, rules, nets)
+
+
+def _collector_rules(
+    recipe: Recipe, collectors: dict[str, list[LayerSpec]], rules: list[Rule], nets: list[Rule]
+) -> None:
+    """Stacked electrodes: the two collectors, side by side on the substrate, never touch
+    and stay an overlay apart (they are printed from two masks)."""
+    if not collectors["cathode"] or not collectors["anode"]:
+        return
+    c, a = _ref(collectors["cathode"][0]), _ref(collectors["anode"][0])
+    if c == a:
+        return
+    tool = recipe.tool
+    rules.append(
+        Rule(
+            "GAP.CC.1",
+            "separation",
+            (c, a),
+            tool.overlay,
+            "cathode and anode collectors apart by at least the overlay",
+            f"{tool.name}: overlay {tool.overlay:g} um (recipe tool.overlay)",
         )
-        t_c = recipe.layer(c.name).thickness
-        t_a = recipe.layer(a.name).thickness
-        rules.append(
-            Rule(
-                "GAP.CA.2",
-                "separation",
-                (c, a),
-                t_c + t_a,
-                "gap stays open after both electrodes grow sideways by their thickness",
-                "electroplated/deposited films spread sideways about their thickness",
-            )
+    )
+    nets.append(
+        Rule(
+            "SHORT.CA.1",
+            "short",
+            (c, c, a),
+            None,
+            "cathode and anode collectors never touch (stacked electrodes overlap by design)",
+            "",
         )
-        pool = collectors["cathode"] or collectors["anode"]
-        coll = _ref(pool[0]) if pool else c
-        nets.append(
-            Rule(
-                "SHORT.CA.1", "short", (coll, c, a), None, "cathode and anode nets never touch", ""
-            )
+    )
+
+
+def _gap_rules(
+    recipe: Recipe,
+    c: LayerRef,
+    a: LayerRef,
+    collectors: dict[str, list[LayerSpec]],
+    rules: list[Rule],
+    nets: list[Rule],
+) -> None:
+    """Side-by-side electrodes: an in-plane gap the tool resolves and that stays open."""
+    tool = recipe.tool
+    thickest = max(recipe.layers, key=lambda s: s.resist_thickness or 0.0)
+    res = resolution_um(tool, thickest.resist_thickness or 1.0)
+    rules.append(
+        Rule(
+            "GAP.CA.1",
+            "separation",
+            (c, a),
+            res,
+            "cathode-anode gap the tool resolves",
+            "tool resolution (RES rules)",
         )
+    )
+    t_c = recipe.layer(c.name).thickness
+    t_a = recipe.layer(a.name).thickness
+    rules.append(
+        Rule(
+            "GAP.CA.2",
+            "separation",
+            (c, a),
+            t_c + t_a,
+            "gap stays open after both electrodes grow sideways by their thickness",
+            "electroplated/deposited films spread sideways about their thickness",
+        )
+    )
+    pool = collectors["cathode"] or collectors["anode"]
+    coll = _ref(pool[0]) if pool else c
+    nets.append(
+        Rule("SHORT.CA.1", "short", (coll, c, a), None, "cathode and anode nets never touch", "")
+    )
 
 
 def _apply_overrides(recipe: Recipe, rules: list[Rule]) -> list[Rule]:

@@ -52,7 +52,7 @@ class LayoutData:
     def specs(self) -> list[tuple[int, int]]:
         """Every (layer, datatype) holding polygons, sorted."""
         if self._flat is not None:
-            return sorted(self._flat.layers)
+            return self._flat.specs()
         assert self._cell is not None
         return sorted(layers_in(self._cell))
 
@@ -60,10 +60,7 @@ class LayoutData:
         """Polygons as drawn (not oriented, not merged), folded into unique shapes."""
         if spec not in self._raw:
             if self._flat is not None:
-                coords, counts = self._flat.layers.get(
-                    spec, (np.zeros((0, 2), dtype=np.int32), np.zeros(0, dtype=np.int64))
-                )
-                self._raw[spec] = from_flat(coords, counts, oriented=False)
+                self._raw[spec] = from_flat(self._flat.blocks(spec), oriented=False)
             else:
                 assert self._cell is not None
                 placed = layer_placements(self._cell, spec)

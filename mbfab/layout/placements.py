@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from mbfab.layout.grid import DBU_UM
 
-__all__ = ["FlatPolygons", "Placement", "layer_placements", "read_flat_polygons"]
+__all__ = ["FlatPolygons", "Lattice", "Placement", "layer_placements", "read_flat_polygons"]
 
 I64 = NDArray[np.int64]
 I32 = NDArray[np.int32]
@@ -30,11 +30,38 @@ F64 = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class Lattice:
+    """Sites ``origin + i * v1 + j * v2`` for ``i < n1``, ``j < n2`` (integer dbu)."""
+
+    origin: I64
+    v1: I64
+    v2: I64
+    n1: int
+    n2: int
+
+    def __len__(self) -> int:
+        return self.n1 * self.n2
+
+    def offsets(self) -> I64:
+        """Every site, ``(n1 * n2, 2)``."""
+        i, j = np.meshgrid(np.arange(self.n1), np.arange(self.n2), indexing="ij")
+        return self.origin + i.reshape(-1, 1) * self.v1 + j.reshape(-1, 1) * self.v2
+
+
+@dataclass(frozen=True)
 class Placement:
-    """One polygon shape (first vertex at the origin) and where its copies sit (dbu)."""
+    """One polygon shape (first vertex at the origin) and where its copies sit (dbu):
+    ``offsets`` one by one, plus every site of each of ``lattices`` (kept only on request)."""
 
     shape: I64
     offsets: I64
+    lattices: tuple[Lattice, ...] = ()
+
+
+# A placed polygon while walking: points, offsets, and lattice vectors (v1, v2, n1, n2) the
+# offsets are repeated on (None: the offsets are all).
+_Vectors = tuple[F64, F64, int, int]
+_Item = tuple[F64, F64, _Vectors | None]
 
 
 def _linear(rotation: float, reflect: bool, magnification: float) -> F64:
@@ -53,25 +80,60 @@ def _offsets(element: gdstk.Polygon | gdstk.Reference) -> F64:
     return np.asarray(repetition.get_offsets(), dtype=np.float64).reshape(-1, 2)
 
 
+def _vectors(element: gdstk.Polygon | gdstk.Reference) -> _Vectors | None:
+    """Lattice vectors of a regular repetition (rectangular or oblique), else None."""
+    rep = element.repetition
+    if rep is None or rep.size < 2 or rep.columns is None or rep.rows is None:
+        return None
+    if rep.spacing is not None:
+        v1, v2 = np.array([rep.spacing[0], 0.0]), np.array([0.0, rep.spacing[1]])
+    else:
+        v1, v2 = np.asarray(rep.v1, dtype=np.float64), np.asarray(rep.v2, dtype=np.float64)
+    return v1, v2, int(rep.columns), int(rep.rows)
+
+
+def _expand(offsets: F64, vectors: _Vectors) -> F64:
+    v1, v2, n1, n2 = vectors
+    i, j = np.meshgrid(np.arange(n1), np.arange(n2), indexing="ij")
+    sites = i.reshape(-1, 1) * v1 + j.reshape(-1, 1) * v2
+    return (offsets[:, None, :] + sites[None, :, :]).reshape(-1, 2)
+
+
 def _to_dbu(values: F64) -> I64:
     return np.rint(values / DBU_UM).astype(np.int64)
 
 
-def layer_placements(top: gdstk.Cell, spec: tuple[int, int]) -> list[Placement]:
-    """Every placement of ``spec`` below ``top`` (paths become polygons), grouped by shape."""
-    memo: dict[tuple[str, tuple[float, ...]], list[tuple[F64, F64]]] = {}
+def _on_grid(vector: F64) -> bool:
+    scaled = vector / DBU_UM
+    return bool(np.all(np.abs(scaled - np.rint(scaled)) < 1e-6))
 
-    def visit(cell: gdstk.Cell, matrix: F64) -> list[tuple[F64, F64]]:
+
+def layer_placements(
+    top: gdstk.Cell, spec: tuple[int, int], *, keep_arrays: bool = False
+) -> list[Placement]:
+    """Every placement of ``spec`` below ``top`` (paths become polygons), grouped by shape.
+
+    With ``keep_arrays`` regular repetitions (arrayed references, polygon repetitions) whose
+    vectors lie on the grid stay :class:`Lattice` objects instead of expanded offsets.
+    """
+    memo: dict[tuple[str, tuple[float, ...]], list[_Item]] = {}
+
+    def visit(cell: gdstk.Cell, matrix: F64) -> list[_Item]:
         key = (cell.name, tuple(np.round(matrix, 12).ravel()))
         if key in memo:
             return memo[key]
-        found: list[tuple[F64, F64]] = []
+        found: list[_Item] = []
         polygons = [p for p in cell.polygons if (p.layer, p.datatype) == spec]
         for path in cell.paths:
             polygons += [p for p in path.to_polygons() if (p.layer, p.datatype) == spec]
         for poly in polygons:
             points = np.asarray(poly.points, dtype=np.float64) @ matrix.T
-            found.append((points, _offsets(poly) @ matrix.T))
+            vectors = _vectors(poly) if keep_arrays else None
+            if vectors is None:
+                found.append((points, _offsets(poly) @ matrix.T, None))
+            else:
+                v1, v2, n1, n2 = vectors
+                found.append((points, np.zeros((1, 2)), (v1 @ matrix.T, v2 @ matrix.T, n1, n2)))
         for ref in cell.references:
             child = ref.cell
             if not isinstance(child, gdstk.Cell):
@@ -80,23 +142,50 @@ def layer_placements(top: gdstk.Cell, spec: tuple[int, int]) -> list[Placement]:
             sub = visit(child, matrix @ inner)
             if not sub:
                 continue
-            shifts = (np.asarray(ref.origin, dtype=np.float64) + _offsets(ref)) @ matrix.T
-            for points, offsets in sub:
-                combined = (shifts[:, None, :] + offsets[None, :, :]).reshape(-1, 2)
-                found.append((points, combined))
+            vectors = _vectors(ref) if keep_arrays else None
+            if vectors is None:
+                shifts = (np.asarray(ref.origin, dtype=np.float64) + _offsets(ref)) @ matrix.T
+            else:
+                shifts = np.asarray(ref.origin, dtype=np.float64)[None, :] @ matrix.T
+                v1, v2, n1, n2 = vectors
+                vectors = (v1 @ matrix.T, v2 @ matrix.T, n1, n2)
+            for points, offsets, inside in sub:
+                here, outer = shifts, vectors
+                if outer is not None and inside is not None:  # arrays of arrays: expand one
+                    if inside[2] * inside[3] <= outer[2] * outer[3]:
+                        offsets, inside = _expand(offsets, inside), None
+                    else:
+                        here, outer = _expand(here, outer), None
+                combined = (here[:, None, :] + offsets[None, :, :]).reshape(-1, 2)
+                found.append((points, combined, outer if outer is not None else inside))
         memo[key] = found
         return found
 
     groups: dict[bytes, list[I64]] = {}
     shapes: dict[bytes, I64] = {}
-    for points, offsets in visit(top, np.eye(2)):
+    lattices: dict[bytes, list[Lattice]] = {}
+    for points, offsets, vectors in visit(top, np.eye(2)):
         dbu = _to_dbu(points)
         shape = dbu - dbu[0]
         key = shape.tobytes()
         shapes.setdefault(key, shape)
-        groups.setdefault(key, []).append(_to_dbu(offsets + points[0]))
+        groups.setdefault(key, [])
+        lattices.setdefault(key, [])
+        if vectors is not None and not (_on_grid(vectors[0]) and _on_grid(vectors[1])):
+            offsets, vectors = _expand(offsets, vectors), None
+        if vectors is None:
+            groups[key].append(_to_dbu(offsets + points[0]))
+            continue
+        v1, v2, n1, n2 = vectors
+        for origin in _to_dbu(offsets + points[0]):
+            lattices[key].append(Lattice(origin, _to_dbu(v1), _to_dbu(v2), n1, n2))
     return [
-        Placement(shape=shapes[key], offsets=np.concatenate(groups[key])) for key in sorted(groups)
+        Placement(
+            shape=shapes[key],
+            offsets=np.concatenate(groups[key]) if groups[key] else np.zeros((0, 2), np.int64),
+            lattices=tuple(lattices[key]),
+        )
+        for key in sorted(groups)
     ]
 
 

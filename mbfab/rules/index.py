@@ -18,7 +18,15 @@ from numpy.typing import NDArray
 from mbfab.rules.geom import merge, orient
 from mbfab.rules.pairs import Poly, candidate_pairs
 
-__all__ = ["Shapes", "from_flat", "from_placements", "merged_shapes", "near_pairs", "oriented"]
+__all__ = [
+    "Shapes",
+    "from_flat",
+    "from_placements",
+    "merged_origins",
+    "merged_shapes",
+    "near_pairs",
+    "oriented",
+]
 
 I64 = NDArray[np.int64]
 
@@ -295,16 +303,23 @@ def merged_shapes(shapes: Shapes) -> Shapes:
     Only the touching clusters are merged (flat, locally); every other instance keeps its
     prototype, so arrays stay arrays.
     """
+    return merged_origins(shapes)[0]
+
+
+def merged_origins(shapes: Shapes) -> tuple[Shapes, I64, I64]:
+    """:func:`merged_shapes`, plus where each result instance came from (its input index,
+    -1 for a merged cluster) and which input instances were absorbed into clusters."""
+    shapes, origin = _resolved(shapes)
+    none = np.zeros(0, dtype=np.int64)
     if len(shapes) == 0:
-        return shapes
-    shapes = _resolved(shapes)
+        return shapes, origin, none
     i, j = near_pairs(shapes, None, 0.0)
     if len(i) == 0:
-        return shapes
+        return shapes, origin, none
     touching = _touching(shapes, i, j)
     i, j = i[touching], j[touching]
     if len(i) == 0:
-        return shapes
+        return shapes, origin, none
     label = _components(len(shapes), i, j)
     members = np.flatnonzero(np.isin(label, label[i]))
     protos = list(shapes.protos)
@@ -318,29 +333,35 @@ def merged_shapes(shapes: Shapes) -> Shapes:
             protos.append([ring - first for ring in poly])
             new_proto.append(np.array([len(protos) - 1]))
             new_offset.append(first[None, :])
-    return Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+    merged = Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+    tracked = np.concatenate([origin[keep], np.full(len(merged) - int(keep.sum()), -1)])
+    return merged, tracked, origin[members]
 
 
-def _resolved(shapes: Shapes) -> Shapes:
+def _resolved(shapes: Shapes) -> tuple[Shapes, I64]:
     """Self-touching prototypes (keyholes, bow ties) become their merged parts, so a
-    keyhole is a polygon with a hole, as KLayout's merge makes it."""
+    keyhole is a polygon with a hole, as KLayout's merge makes it. Also returns each
+    result instance's input index."""
     import shapely
 
     from mbfab.rules.geom import to_shapely
 
+    origin = np.arange(len(shapes), dtype=np.int64)
     bad = [k for k, p in enumerate(shapes.protos) if not shapely.is_valid(to_shapely(p))]
     if not bad:
-        return shapes
+        return shapes, origin
     protos = list(shapes.protos)
     keep = ~np.isin(shapes.proto, bad)
-    new_proto, new_offset = [shapes.proto[keep]], [shapes.offset[keep]]
+    new_proto, new_offset, new_origin = [shapes.proto[keep]], [shapes.offset[keep]], [origin[keep]]
     for k in bad:
-        where = shapes.offset[shapes.proto == k]
+        members = np.flatnonzero(shapes.proto == k)
         for part in merge([shapes.protos[k]]):
             protos.append(part)
-            new_proto.append(np.full(len(where), len(protos) - 1, dtype=np.int64))
-            new_offset.append(where)
-    return Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+            new_proto.append(np.full(len(members), len(protos) - 1, dtype=np.int64))
+            new_offset.append(shapes.offset[members])
+            new_origin.append(members)
+    resolved = Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+    return resolved, np.concatenate(new_origin)
 
 
 def _touching(shapes: Shapes, i: I64, j: I64) -> NDArray[np.bool_]:

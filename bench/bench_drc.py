@@ -132,6 +132,18 @@ def run_shapely(path: str) -> dict[str, object]:
     return out
 
 
+def _peak_mb() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss may keep
+    the forking parent's peak (the file generator's), so it is only the fallback."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(which: str, path: str) -> dict[str, object]:
     result = subprocess.run(
         [sys.executable, __file__, "--run", which, path],
@@ -153,7 +165,7 @@ def main() -> None:
             "shapely": lambda: run_shapely(path),
         }[which]
         result = runner()
-        result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_mb"] = _peak_mb()
         print(json.dumps(result))
         return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("MBFAB_BENCH_PILLARS", 10**5))

@@ -10,6 +10,9 @@ arrays (the fast path for files with millions of polygons and no hierarchy).
 from __future__ import annotations
 
 import math
+import mmap
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from numpy.typing import NDArray
 
 from mbfab.layout.grid import DBU_UM
 
-__all__ = ["FlatPolygons", "Placement", "layer_placements", "read_flat_polygons"]
+__all__ = ["FlatPolygons", "Lattice", "Placement", "layer_placements", "read_flat_polygons"]
 
 I64 = NDArray[np.int64]
 I32 = NDArray[np.int32]
@@ -27,11 +30,38 @@ F64 = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
+class Lattice:
+    """Sites ``origin + i * v1 + j * v2`` for ``i < n1``, ``j < n2`` (integer dbu)."""
+
+    origin: I64
+    v1: I64
+    v2: I64
+    n1: int
+    n2: int
+
+    def __len__(self) -> int:
+        return self.n1 * self.n2
+
+    def offsets(self) -> I64:
+        """Every site, ``(n1 * n2, 2)``."""
+        i, j = np.meshgrid(np.arange(self.n1), np.arange(self.n2), indexing="ij")
+        return self.origin + i.reshape(-1, 1) * self.v1 + j.reshape(-1, 1) * self.v2
+
+
+@dataclass(frozen=True)
 class Placement:
-    """One polygon shape (first vertex at the origin) and where its copies sit (dbu)."""
+    """One polygon shape (first vertex at the origin) and where its copies sit (dbu):
+    ``offsets`` one by one, plus every site of each of ``lattices`` (kept only on request)."""
 
     shape: I64
     offsets: I64
+    lattices: tuple[Lattice, ...] = ()
+
+
+# A placed polygon while walking: points, offsets, and lattice vectors (v1, v2, n1, n2) the
+# offsets are repeated on (None: the offsets are all).
+_Vectors = tuple[F64, F64, int, int]
+_Item = tuple[F64, F64, _Vectors | None]
 
 
 def _linear(rotation: float, reflect: bool, magnification: float) -> F64:
@@ -50,25 +80,60 @@ def _offsets(element: gdstk.Polygon | gdstk.Reference) -> F64:
     return np.asarray(repetition.get_offsets(), dtype=np.float64).reshape(-1, 2)
 
 
+def _vectors(element: gdstk.Polygon | gdstk.Reference) -> _Vectors | None:
+    """Lattice vectors of a regular repetition (rectangular or oblique), else None."""
+    rep = element.repetition
+    if rep is None or rep.size < 2 or rep.columns is None or rep.rows is None:
+        return None
+    if rep.spacing is not None:
+        v1, v2 = np.array([rep.spacing[0], 0.0]), np.array([0.0, rep.spacing[1]])
+    else:
+        v1, v2 = np.asarray(rep.v1, dtype=np.float64), np.asarray(rep.v2, dtype=np.float64)
+    return v1, v2, int(rep.columns), int(rep.rows)
+
+
+def _expand(offsets: F64, vectors: _Vectors) -> F64:
+    v1, v2, n1, n2 = vectors
+    i, j = np.meshgrid(np.arange(n1), np.arange(n2), indexing="ij")
+    sites = i.reshape(-1, 1) * v1 + j.reshape(-1, 1) * v2
+    return (offsets[:, None, :] + sites[None, :, :]).reshape(-1, 2)
+
+
 def _to_dbu(values: F64) -> I64:
     return np.rint(values / DBU_UM).astype(np.int64)
 
 
-def layer_placements(top: gdstk.Cell, spec: tuple[int, int]) -> list[Placement]:
-    """Every placement of ``spec`` below ``top`` (paths become polygons), grouped by shape."""
-    memo: dict[tuple[str, tuple[float, ...]], list[tuple[F64, F64]]] = {}
+def _on_grid(vector: F64) -> bool:
+    scaled = vector / DBU_UM
+    return bool(np.all(np.abs(scaled - np.rint(scaled)) < 1e-6))
 
-    def visit(cell: gdstk.Cell, matrix: F64) -> list[tuple[F64, F64]]:
+
+def layer_placements(
+    top: gdstk.Cell, spec: tuple[int, int], *, keep_arrays: bool = False
+) -> list[Placement]:
+    """Every placement of ``spec`` below ``top`` (paths become polygons), grouped by shape.
+
+    With ``keep_arrays`` regular repetitions (arrayed references, polygon repetitions) whose
+    vectors lie on the grid stay :class:`Lattice` objects instead of expanded offsets.
+    """
+    memo: dict[tuple[str, tuple[float, ...]], list[_Item]] = {}
+
+    def visit(cell: gdstk.Cell, matrix: F64) -> list[_Item]:
         key = (cell.name, tuple(np.round(matrix, 12).ravel()))
         if key in memo:
             return memo[key]
-        found: list[tuple[F64, F64]] = []
+        found: list[_Item] = []
         polygons = [p for p in cell.polygons if (p.layer, p.datatype) == spec]
         for path in cell.paths:
             polygons += [p for p in path.to_polygons() if (p.layer, p.datatype) == spec]
         for poly in polygons:
             points = np.asarray(poly.points, dtype=np.float64) @ matrix.T
-            found.append((points, _offsets(poly) @ matrix.T))
+            vectors = _vectors(poly) if keep_arrays else None
+            if vectors is None:
+                found.append((points, _offsets(poly) @ matrix.T, None))
+            else:
+                v1, v2, n1, n2 = vectors
+                found.append((points, np.zeros((1, 2)), (v1 @ matrix.T, v2 @ matrix.T, n1, n2)))
         for ref in cell.references:
             child = ref.cell
             if not isinstance(child, gdstk.Cell):
@@ -77,31 +142,88 @@ def layer_placements(top: gdstk.Cell, spec: tuple[int, int]) -> list[Placement]:
             sub = visit(child, matrix @ inner)
             if not sub:
                 continue
-            shifts = (np.asarray(ref.origin, dtype=np.float64) + _offsets(ref)) @ matrix.T
-            for points, offsets in sub:
-                combined = (shifts[:, None, :] + offsets[None, :, :]).reshape(-1, 2)
-                found.append((points, combined))
+            vectors = _vectors(ref) if keep_arrays else None
+            if vectors is None:
+                shifts = (np.asarray(ref.origin, dtype=np.float64) + _offsets(ref)) @ matrix.T
+            else:
+                shifts = np.asarray(ref.origin, dtype=np.float64)[None, :] @ matrix.T
+                v1, v2, n1, n2 = vectors
+                vectors = (v1 @ matrix.T, v2 @ matrix.T, n1, n2)
+            for points, offsets, inside in sub:
+                here, outer = shifts, vectors
+                if outer is not None and inside is not None:  # arrays of arrays: expand one
+                    if inside[2] * inside[3] <= outer[2] * outer[3]:
+                        offsets, inside = _expand(offsets, inside), None
+                    else:
+                        here, outer = _expand(here, outer), None
+                combined = (here[:, None, :] + offsets[None, :, :]).reshape(-1, 2)
+                found.append((points, combined, outer if outer is not None else inside))
         memo[key] = found
         return found
 
     groups: dict[bytes, list[I64]] = {}
     shapes: dict[bytes, I64] = {}
-    for points, offsets in visit(top, np.eye(2)):
+    lattices: dict[bytes, list[Lattice]] = {}
+    for points, offsets, vectors in visit(top, np.eye(2)):
         dbu = _to_dbu(points)
         shape = dbu - dbu[0]
         key = shape.tobytes()
         shapes.setdefault(key, shape)
-        groups.setdefault(key, []).append(_to_dbu(offsets + points[0]))
+        groups.setdefault(key, [])
+        lattices.setdefault(key, [])
+        if vectors is not None and not (_on_grid(vectors[0]) and _on_grid(vectors[1])):
+            offsets, vectors = _expand(offsets, vectors), None
+        if vectors is None:
+            groups[key].append(_to_dbu(offsets + points[0]))
+            continue
+        v1, v2, n1, n2 = vectors
+        for origin in _to_dbu(offsets + points[0]):
+            lattices[key].append(Lattice(origin, _to_dbu(v1), _to_dbu(v2), n1, n2))
     return [
-        Placement(shape=shapes[key], offsets=np.concatenate(groups[key])) for key in sorted(groups)
+        Placement(
+            shape=shapes[key],
+            offsets=np.concatenate(groups[key]) if groups[key] else np.zeros((0, 2), np.int64),
+            lattices=tuple(lattices[key]),
+        )
+        for key in sorted(groups)
     ]
 
 
 @dataclass(frozen=True)
 class FlatPolygons:
-    """Boundaries of one flat structure: concatenated vertices and polygon lengths, per layer."""
+    """Boundaries of one flat structure, read lazily: the mapped file and its element runs.
 
-    layers: dict[tuple[int, int], tuple[I32, I64]]
+    A run is a stretch of boundaries with the same vertex count (equal byte size), so its
+    vertices form one strided ``(count, 2n)`` view of the file; :meth:`blocks` converts a
+    layer's rows a block at a time (bounded memory, no per-polygon Python work).
+    """
+
+    raw: NDArray[np.uint8]
+    runs: tuple[tuple[int, int, int, int, I64], ...]  # XY payload start, count, step, n, keys
+
+    def specs(self) -> list[tuple[int, int]]:
+        """Every (layer, datatype) holding polygons, sorted."""
+        keys = {int(k) for *_, keys in self.runs for k in np.unique(keys)}
+        return sorted((k >> 16, k & 0xFFFF) for k in keys)
+
+    def blocks(self, spec: tuple[int, int], rows: int = 1 << 15) -> Iterator[I32]:
+        """Vertices of ``spec``'s polygons, ``(m, 2n)`` native int32 rows (x0 y0 x1 y1 ..)."""
+        key = (spec[0] << 16) | spec[1]
+        for start, count, step, n_points, keys in self.runs:
+            uniform = bool(np.all(keys == key))
+            if not uniform and not np.any(keys == key):
+                continue
+            for lo in range(0, count, rows):
+                hi = min(count, lo + rows)
+                view = np.ndarray(
+                    (hi - lo, 2 * n_points),
+                    dtype=">i4",
+                    buffer=self.raw,
+                    offset=start + lo * step,
+                    strides=(step, 4),
+                )
+                block: I32 = view.astype(np.int32)  # GDSII coordinates are 4-byte integers
+                yield block if uniform else block[keys[lo:hi] == key]
 
 
 _BOUNDARY, _LAYER, _DATATYPE, _XY, _ENDEL = 0x08, 0x0D, 0x0E, 0x10, 0x11
@@ -116,15 +238,18 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
 
     None means "use the general reader" (references, paths, texts, several structures, a
     database unit other than 1 nm, or anything irregular -- the general reader then reports
-    corrupt or truncated files clearly).
+    corrupt or truncated files clearly). The file is memory-mapped, not copied.
     """
-    data = Path(path).read_bytes()
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size < 4:
+            return None
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     raw = np.frombuffer(data, dtype=np.uint8)
     size = len(data)
-    if not data.startswith(b"\x00\x06\x00\x02"):
+    if data[:4] != b"\x00\x06\x00\x02":
         return None
     position = 0
-    runs: list[tuple[int, int, int, int, I64]] = []  # payload start, count, step, points, keys
+    runs: list[tuple[int, int, int, int, I64]] = []
     layer = datatype = 0
     structures = 0
     while True:
@@ -141,6 +266,8 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
                 position += run[1] * run[2]
                 continue
         if record == _XY:
+            if (length - 4) % 8 or length < 20:  # odd or empty point lists: the general reader
+                return None
             key = np.array([(layer << 16) | datatype], dtype=np.int64)
             runs.append((position + 4, 1, length, (length - 4) // 8 - 1, key))
         elif record == _LAYER:
@@ -159,38 +286,7 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
         elif record not in _ALLOWED and record not in _HARMLESS:
             return None
         position += length
-    return FlatPolygons(_gather_runs(data, runs))
-
-
-def _gather_runs(
-    data: bytes, runs: list[tuple[int, int, int, int, I64]]
-) -> dict[tuple[int, int], tuple[I32, I64]]:
-    """Vertices of every run with one strided view each (no per-polygon Python work)."""
-    views = {
-        shift: np.frombuffer(data, dtype=">i4", count=(len(data) - shift) // 4, offset=shift)
-        for shift in (0, 2)
-    }
-    pieces: dict[int, list[tuple[I32, I64]]] = {}
-    for start, count, step, n_points, keys in runs:
-        words = views[start % 4]
-        first = (start - start % 4) // 4
-        # Rows of one element each: a strided view (step bytes apart), copied once.
-        block = np.lib.stride_tricks.as_strided(
-            words[first:], shape=(count, 2 * n_points), strides=(step, 4), writeable=False
-        )
-        coords: I32 = block.astype(np.int32)  # GDSII coordinates are 4-byte integers
-        unique_keys = np.unique(keys)
-        for key in unique_keys:
-            rows = coords if len(unique_keys) == 1 else coords[keys == key]
-            pieces.setdefault(int(key), []).append(
-                (rows.reshape(-1, 2), np.full(len(rows), n_points, dtype=np.int64))
-            )
-    out: dict[tuple[int, int], tuple[I32, I64]] = {}
-    for key, parts in sorted(pieces.items()):
-        spec = (key >> 16, key & 0xFFFF)
-        joined: I32 = parts[0][0] if len(parts) == 1 else np.concatenate([c for c, _ in parts])
-        out[spec] = (joined, np.concatenate([n for _, n in parts]))
-    return out
+    return FlatPolygons(raw, tuple(runs))
 
 
 _ELEMENT_HEAD = bytes([0, 4, _BOUNDARY, 0, 0, 6, _LAYER, 2])
@@ -198,12 +294,17 @@ _DATATYPE_HEAD = bytes([0, 6, _DATATYPE, 2])
 _ENDEL_RECORD = bytes([0, 4, _ENDEL, 0])
 
 
+def _field(raw: NDArray[np.uint8], start: int, count: int, step: int, dtype: str) -> NDArray:
+    """One fixed-position field of ``count`` elements ``step`` bytes apart (a view)."""
+    return np.ndarray((count,), dtype=dtype, buffer=raw, offset=start, strides=(step,))
+
+
 def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[int, int, int, int, I64] | None:
     """Consecutive plain boundaries of equal size from ``start``, checked with numpy.
 
     A boundary is BOUNDARY, LAYER, DATATYPE, XY, ENDEL (36 + 8n bytes); flat files with many
-    equal polygons are long runs of them, so whole runs are validated in a few array
-    operations. Returns the first XY payload position, the number of elements, the element
+    equal polygons are long runs of them, so whole runs are validated with a few strided
+    comparisons. Returns the first XY payload position, the number of elements, the element
     size in bytes, the vertex count (closing point dropped) and each element's layer key.
     """
     head = bytes(raw[start : start + 20].tobytes())
@@ -213,19 +314,22 @@ def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[int, int, int, in
         return None
     xy_length = (head[16] << 8) | head[17]
     step = 16 + xy_length + 4
-    if xy_length < 4 or start + step > len(raw):
+    if xy_length < 20 or xy_length % 8 != 4 or start + step > len(raw):
         return None
-    signature = np.frombuffer(_ELEMENT_HEAD + _DATATYPE_HEAD + head[16:20], dtype=np.uint8)
-    endel = np.frombuffer(_ENDEL_RECORD, dtype=np.uint8)
-    where = np.r_[0:8, 10:14, 16:20]
+    checks = [
+        (0, ">u8", int.from_bytes(_ELEMENT_HEAD, "big")),
+        (10, ">u4", int.from_bytes(_DATATYPE_HEAD, "big")),
+        (16, ">u4", int.from_bytes(head[16:20], "big")),
+        (step - 4, ">u4", int.from_bytes(_ENDEL_RECORD, "big")),
+    ]
     count, window = 0, 16
     limit = (len(raw) - start) // step
     while count < limit:
         n = min(window, limit - count)
-        base = start + (count + np.arange(n)) * step
-        ok = np.all(raw[base[:, None] + where[None, :]] == signature[None, :], axis=1)
-        tail = base + step - 4
-        ok &= np.all(raw[tail[:, None] + np.arange(4)[None, :]] == endel[None, :], axis=1)
+        base = start + count * step
+        ok = np.ones(n, dtype=bool)
+        for at, dtype, expected in checks:
+            ok &= _field(raw, base + at, n, step, dtype) == expected
         bad = np.flatnonzero(~ok)
         if len(bad):
             count += int(bad[0])
@@ -234,9 +338,8 @@ def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[int, int, int, in
         window *= 4
     if count == 0:
         return None
-    base = start + np.arange(count, dtype=np.int64) * step
-    layer = (raw[base + 8].astype(np.int64) << 8) | raw[base + 9]
-    datatype = (raw[base + 14].astype(np.int64) << 8) | raw[base + 15]
+    layer = _field(raw, start + 8, count, step, ">u2").astype(np.int64)
+    datatype = _field(raw, start + 14, count, step, ">u2").astype(np.int64)
     return start + 20, count, step, (xy_length - 4) // 8 - 1, (layer << 16) | datatype
 
 

@@ -25,6 +25,9 @@ from mbfab.rules.index import (
 from mbfab.rules.model import Finding, Marker, Rule
 from mbfab.rules.polychecks import measure, off_grid
 from mbfab.rules.relations import Group, edge_rule_groups
+from mbfab.rules.tiling import Plain, Tiled, tile_layer
+
+Places = Plain | Tiled
 
 if TYPE_CHECKING:  # the layout core owns gdstk; rules only pass its cells along
     import gdstk
@@ -48,11 +51,12 @@ class LayoutData:
                 self._cell = top_cell(read_layout(path))  # clear errors on bad files
         self._raw: dict[tuple[int, int], Shapes] = {}
         self._merged: dict[tuple[int, int], Shapes] = {}
+        self._tiled: dict[tuple[tuple[int, int], float], Tiled | None] = {}
 
     def specs(self) -> list[tuple[int, int]]:
         """Every (layer, datatype) holding polygons, sorted."""
         if self._flat is not None:
-            return sorted(self._flat.layers)
+            return self._flat.specs()
         assert self._cell is not None
         return sorted(layers_in(self._cell))
 
@@ -60,10 +64,7 @@ class LayoutData:
         """Polygons as drawn (not oriented, not merged), folded into unique shapes."""
         if spec not in self._raw:
             if self._flat is not None:
-                coords, counts = self._flat.layers.get(
-                    spec, (np.zeros((0, 2), dtype=np.int32), np.zeros(0, dtype=np.int64))
-                )
-                self._raw[spec] = from_flat(coords, counts, oriented=False)
+                self._raw[spec] = from_flat(self._flat.blocks(spec), oriented=False)
             else:
                 assert self._cell is not None
                 placed = layer_placements(self._cell, spec)
@@ -71,6 +72,17 @@ class LayoutData:
                     [p.shape for p in placed], [p.offsets for p in placed], oriented=False
                 )
         return self._raw[spec]
+
+    def tiled(self, spec: tuple[int, int], reach_dbu: float) -> Tiled | None:
+        """Arrays of ``spec`` compacted for a width/space check at ``reach_dbu`` (None: the
+        layer has no array worth it; use :meth:`merged`)."""
+        if self._cell is None:
+            return None
+        key = (spec, reach_dbu)
+        if key not in self._tiled:
+            placed = layer_placements(self._cell, spec, keep_arrays=True)
+            self._tiled[key] = tile_layer(placed, reach_dbu)
+        return self._tiled[key]
 
     def merged(self, spec: tuple[int, int]) -> Shapes:
         """KLayout's merged semantics, oriented hull clockwise / holes counter-clockwise."""
@@ -102,14 +114,19 @@ def _pair_distance(pairs: F64) -> F64:
     )
 
 
-def _edge_finding(rule: Rule, groups: list[Group], max_markers: int) -> Finding:
+def _edge_finding(rule: Rule, groups: list[Group], places: Places, max_markers: int) -> Finding:
+    """Count and mark each group's pairs at every placement its anchors stand for."""
     finding = Finding(rule)
-    for pairs, offsets in groups:
-        finding.count += len(pairs) * len(offsets)
+    for pairs, anchors in groups:
+        times = places.count(anchors)
+        if times == 0:
+            continue
+        finding.count += len(pairs) * times
         dist = _pair_distance(pairs) * DBU_UM
         worst = float(dist.min())
         finding.worst = worst if finding.worst is None else min(finding.worst, worst)
-        for offset in offsets[: max(0, max_markers - len(finding.markers))]:
+        room = max(0, max_markers - len(finding.markers))
+        for offset in places.offsets(anchors, -(-room // max(1, len(pairs)))):
             for pair, value in zip(pairs, dist, strict=True):
                 if len(finding.markers) >= max_markers:
                     break
@@ -151,12 +168,18 @@ def run_rule(data: LayoutData, rule: Rule, max_markers: int = 1000) -> Finding:
     value = rule.value if rule.value is not None else 0.0
     kind = rule.kind
     if kind in ("width", "space"):
-        groups = edge_rule_groups(kind, data.merged(specs[0]), None, _dbu(value))
-        finding = _edge_finding(rule, groups, max_markers)
+        tiled = data.tiled(specs[0], _dbu(value))
+        if tiled is None:
+            groups = edge_rule_groups(kind, data.merged(specs[0]), None, _dbu(value))
+            finding = _edge_finding(rule, groups, Plain(data.merged(specs[0])), max_markers)
+        else:
+            alive = tiled.weight > 0
+            groups = edge_rule_groups(kind, tiled.shapes, None, _dbu(value), alive)
+            finding = _edge_finding(rule, groups, tiled, max_markers)
     elif kind in ("separation", "enclosure"):
         first, second = data.merged(specs[0]), data.merged(specs[1])
         groups = edge_rule_groups(kind, first, second, _dbu(value))
-        finding = _edge_finding(rule, groups, max_markers)
+        finding = _edge_finding(rule, groups, Plain(first), max_markers)
         if kind == "enclosure":
             _outside(finding, first, second, max_markers)
     elif kind == "overlap":

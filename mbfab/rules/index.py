@@ -8,8 +8,9 @@ vectorised), and each unique (shape, shape, displacement) interaction is checked
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,7 +18,15 @@ from numpy.typing import NDArray
 from mbfab.rules.geom import merge, orient
 from mbfab.rules.pairs import Poly, candidate_pairs
 
-__all__ = ["Shapes", "from_flat", "from_placements", "merged_shapes", "near_pairs", "oriented"]
+__all__ = [
+    "Shapes",
+    "from_flat",
+    "from_placements",
+    "merged_origins",
+    "merged_shapes",
+    "near_pairs",
+    "oriented",
+]
 
 I64 = NDArray[np.int64]
 
@@ -31,13 +40,13 @@ class Shapes:
     proto: I64
     offset: I64
 
-    @property
+    @cached_property
     def boxes(self) -> NDArray[np.float64]:
         """``(xmin, ymin, xmax, ymax)`` of every instance."""
         pb = self.proto_boxes
         return (pb[self.proto] + np.tile(self.offset, 2)).astype(np.float64)
 
-    @property
+    @cached_property
     def proto_boxes(self) -> I64:
         if not self.protos:
             return np.zeros((0, 4), dtype=np.int64)
@@ -56,47 +65,81 @@ class Shapes:
 def _hash_rows(rows: NDArray[np.int64]) -> NDArray[np.float64]:
     """A hash per row: a fixed pseudo-random projection (one BLAS product). Equal rows give
     equal hashes; unequal rows that collide are separated by the exact comparison after."""
-    columns = rows[:, :16]  # enough to tell shapes apart; the exact check settles the rest
-    weights = np.random.default_rng(20240611).standard_normal(columns.shape[1])
-    return np.asarray(columns, dtype=np.float64) @ weights
+    weights = np.random.default_rng(20240611).standard_normal(rows.shape[1])
+    return np.asarray(rows, dtype=np.float64) @ weights
 
 
-def from_flat(coords: NDArray[np.int32] | I64, counts: I64, *, oriented: bool = True) -> Shapes:
-    """Fold flat polygons (concatenated vertices, vertex counts) into unique shapes."""
-    protos: list[Poly] = []
-    proto = np.empty(len(counts), dtype=np.int64)
-    offset = np.empty((len(counts), 2), dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    for k in np.unique(counts):
-        sel = np.flatnonzero(counts == k)
-        if len(sel) == len(counts):  # one vertex count: a reshape, no gather
-            pts = coords.reshape(len(sel), int(k), 2)
-        else:
-            idx = (starts[sel][:, None] + np.arange(k)[None, :]).ravel()
-            pts = coords[idx].reshape(len(sel), int(k), 2)
-        first = pts[:, 0, :].astype(np.int64)
-        rel = (pts - pts[:, :1, :]).reshape(len(sel), -1)
-        keys = _hash_rows(rel)
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        reps = np.zeros(len(uniq), dtype=np.int64)
-        reps[inverse[::-1]] = np.arange(len(sel))[::-1]  # first member of each hash
-        if len(uniq) <= 8:  # few shapes (arrays): compare with each representative in place
-            exact = np.zeros(len(sel), dtype=bool)
-            for g, r in enumerate(reps):
-                exact |= (inverse == g) & np.all(rel == rel[r], axis=1)
-        else:
-            exact = np.all(rel == rel[reps[inverse]], axis=1)
-        local = inverse.astype(np.int64)
-        if not exact.all():  # hash collisions: give the odd ones their own prototypes
-            odd = np.flatnonzero(~exact)
-            local[odd] = len(uniq) + np.arange(len(odd))
-            reps = np.concatenate([reps, odd])
-        base = len(protos)
-        protos += [[(pts[r] - pts[r, 0]).astype(np.int64)] for r in reps]
-        proto[sel] = base + local
-        offset[sel] = first
-    shapes = Shapes(protos, proto, offset)
+def from_flat(blocks: Iterable[NDArray[np.int32]], *, oriented: bool = True) -> Shapes:
+    """Fold flat polygons into unique shapes, a block at a time.
+
+    Each block is ``(m, 2n)`` integer rows (one polygon of ``n`` vertices per row). Rows
+    are made relative to their first vertex; a block is first compared as a whole with the
+    shape that dominated the previous block (one vectorised comparison: arrays of equal
+    pillars cost little more than reading them), and the rest are hashed, looked up and
+    then compared exactly, so a hash collision can never merge two different shapes.
+    """
+    folder = _Folder()
+    for block in blocks:
+        folder.add(block)
+    shapes = folder.shapes()
     return _oriented(shapes) if oriented else shapes
+
+
+class _Folder:
+    """Running state of :func:`from_flat`: known shapes per row width, in first-seen order."""
+
+    def __init__(self) -> None:
+        self.rows: list[NDArray[np.int64]] = []  # relative row of each prototype
+        self.lookup: dict[tuple[int, float], int] = {}  # (width, hash) -> prototype
+        self.dominant: dict[int, int] = {}  # width -> prototype of the last block's majority
+        self.proto: list[I64] = []
+        self.offset: list[I64] = []
+
+    def add(self, block: NDArray[np.int32]) -> None:
+        if len(block) == 0:
+            return
+        width = block.shape[1]
+        first = block[:, :2].astype(np.int64)
+        rel = block.astype(np.int64)
+        rel -= np.tile(first, width // 2)
+        proto = np.full(len(block), -1, dtype=np.int64)
+        known = self.dominant.get(width)
+        if known is not None:
+            proto[np.all(rel == self.rows[known], axis=1)] = known
+        rest = np.flatnonzero(proto < 0)
+        if len(rest):
+            proto[rest] = self._classify(rel[rest], width)
+            values, counts = np.unique(proto, return_counts=True)
+            self.dominant[width] = int(values[np.argmax(counts)])
+        self.proto.append(proto)
+        self.offset.append(first)
+
+    def _classify(self, rel: NDArray[np.int64], width: int) -> I64:
+        keys = _hash_rows(rel)
+        uniq, first_row, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        ids = np.empty(len(uniq), dtype=np.int64)
+        for g, (h, r) in enumerate(zip(uniq.tolist(), first_row.tolist(), strict=True)):
+            found = self.lookup.get((width, h))
+            if found is None:
+                found = self._new(rel[r])
+                self.lookup[(width, h)] = found
+            ids[g] = found
+        proto = ids[inverse.ravel()]
+        reference = np.stack([self.rows[k] for k in ids])[inverse.ravel()]
+        odd = np.flatnonzero(~np.all(rel == reference, axis=1))
+        for r in odd.tolist():  # hash collisions (practically never): exact shapes apart
+            proto[r] = self._new(rel[r])
+        return proto
+
+    def _new(self, row: NDArray[np.int64]) -> int:
+        self.rows.append(row.copy())
+        return len(self.rows) - 1
+
+    def shapes(self) -> Shapes:
+        protos: list[Poly] = [[row.reshape(-1, 2)] for row in self.rows]
+        if not self.proto:
+            return Shapes(protos, np.zeros(0, dtype=np.int64), np.zeros((0, 2), dtype=np.int64))
+        return Shapes(protos, np.concatenate(self.proto), np.concatenate(self.offset))
 
 
 def from_placements(
@@ -169,14 +212,19 @@ def near_pairs(a: Shapes, b: Shapes | None, reach: float) -> tuple[I64, I64]:
         keep = small_a[ia] if not same else np.ones(len(ia), dtype=bool)
         out_i.append(ia[keep])
         out_j.append(big_b[jb][keep])
+    if len(out_i) > 1:  # pairs with a large box may be met twice
+        big_i, big_j = np.concatenate(out_i[1:]), np.concatenate(out_j[1:])
+        if same:
+            big_i, big_j = np.minimum(big_i, big_j), np.maximum(big_i, big_j)
+            keep = big_i != big_j
+            big_i, big_j = big_i[keep], big_j[keep]
+        key = np.unique(big_i * len(box_b) + big_j)
+        out_i[1:], out_j[1:] = [key // len(box_b)], [key % len(box_b)]
     i, j = np.concatenate(out_i), np.concatenate(out_j)
-    if same:
-        lo, hi = np.minimum(i, j), np.maximum(i, j)
-        keep = lo != hi
-        pairs = np.unique(np.stack([lo[keep], hi[keep]], axis=1), axis=0)
-        return pairs[:, 0], pairs[:, 1]
-    pairs = np.unique(np.stack([i, j], axis=1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
+    if same:  # the grid gives each pair once, in either order
+        i, j = np.minimum(i, j), np.maximum(i, j)
+    order = np.lexsort((j, i))
+    return i[order], j[order]
 
 
 def _grid_pairs(
@@ -188,44 +236,62 @@ def _grid_pairs(
     reach: float,
     same: bool,
 ) -> tuple[I64, I64]:
+    """Pairs among small boxes binned by lower-left corner into cells of ``cell``.
+
+    Boxes within ``reach`` have corners at most one cell apart, so each box meets the 3 x 3
+    cells around its own (with ``same``, half of them: each unordered pair is met once, so
+    no de-duplication is needed). Cells are looked up in a dense table when it is not much
+    larger than the number of boxes, else by binary search over sorted cell keys.
+    """
     ia_all, jb_all = np.flatnonzero(small_a), np.flatnonzero(small_b)
     empty = np.zeros(0, dtype=np.int64)
     if len(ia_all) == 0 or len(jb_all) == 0:
         return empty, empty
     origin = np.minimum(box_a[:, :2].min(axis=0), box_b[:, :2].min(axis=0))
-    ca = np.floor((box_a[ia_all, :2] - origin) / cell).astype(np.int64)
-    cb = np.floor((box_b[jb_all, :2] - origin) / cell).astype(np.int64)
-    span = int(max(ca[:, 1].max(), cb[:, 1].max())) + 3
+    ca = np.floor((box_a[ia_all, :2] - origin) / cell).astype(np.int64) + 1
+    cb = np.floor((box_b[jb_all, :2] - origin) / cell).astype(np.int64) + 1
+    span = int(max(ca[:, 1].max(), cb[:, 1].max())) + 2
+    rows = int(max(ca[:, 0].max(), cb[:, 0].max())) + 2
+    key_a = ca[:, 0] * span + ca[:, 1]
     key_b = cb[:, 0] * span + cb[:, 1]
     order = np.argsort(key_b, kind="stable")
-    sorted_keys = key_b[order]
-    key_a = ca[:, 0] * span + ca[:, 1]
+    dense = rows * span <= 8 * (len(key_b) + len(key_a)) + 1024
+    if dense:
+        per_cell = np.bincount(key_b, minlength=rows * span)
+        first = np.concatenate(([0], np.cumsum(per_cell)[:-1]))
+    else:
+        sorted_keys = key_b[order]
+    if same:
+        steps = [(0, 0), (0, 1), (1, -1), (1, 0), (1, 1)]
+    else:
+        steps = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     out_i, out_j = [], []
-    for dx in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            target = key_a + dx * span + dy
+    for dx, dy in steps:
+        target = key_a + dx * span + dy
+        if dense:
+            lo, counts = first[target], per_cell[target]
+        else:
             lo = np.searchsorted(sorted_keys, target, side="left")
-            hi = np.searchsorted(sorted_keys, target, side="right")
-            counts = hi - lo
-            total = int(counts.sum())
-            if total == 0:
-                continue
-            ii = np.repeat(np.arange(len(ia_all)), counts)
-            base = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-            jj = order[np.arange(total) + base]
-            gi, gj = ia_all[ii], jb_all[jj]
-            if same:
-                keep = gi < gj
-                gi, gj = gi[keep], gj[keep]
-            a, b = box_a[gi], box_b[gj]
-            near = (
-                (a[:, 0] <= b[:, 2] + reach)
-                & (b[:, 0] <= a[:, 2] + reach)
-                & (a[:, 1] <= b[:, 3] + reach)
-                & (b[:, 1] <= a[:, 3] + reach)
-            )
-            out_i.append(gi[near])
-            out_j.append(gj[near])
+            counts = np.searchsorted(sorted_keys, target, side="right") - lo
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        ii = np.repeat(np.arange(len(ia_all)), counts)
+        base = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        jj = order[np.arange(total) + base]
+        gi, gj = ia_all[ii], jb_all[jj]
+        if same and dx == 0 and dy == 0:
+            keep = gi < gj
+            gi, gj = gi[keep], gj[keep]
+        a, b = box_a[gi], box_b[gj]
+        near = (
+            (a[:, 0] <= b[:, 2] + reach)
+            & (b[:, 0] <= a[:, 2] + reach)
+            & (a[:, 1] <= b[:, 3] + reach)
+            & (b[:, 1] <= a[:, 3] + reach)
+        )
+        out_i.append(gi[near])
+        out_j.append(gj[near])
     if not out_i:
         return empty, empty
     return np.concatenate(out_i), np.concatenate(out_j)
@@ -237,16 +303,23 @@ def merged_shapes(shapes: Shapes) -> Shapes:
     Only the touching clusters are merged (flat, locally); every other instance keeps its
     prototype, so arrays stay arrays.
     """
+    return merged_origins(shapes)[0]
+
+
+def merged_origins(shapes: Shapes) -> tuple[Shapes, I64, I64]:
+    """:func:`merged_shapes`, plus where each result instance came from (its input index,
+    -1 for a merged cluster) and which input instances were absorbed into clusters."""
+    shapes, origin = _resolved(shapes)
+    none = np.zeros(0, dtype=np.int64)
     if len(shapes) == 0:
-        return shapes
-    shapes = _resolved(shapes)
+        return shapes, origin, none
     i, j = near_pairs(shapes, None, 0.0)
     if len(i) == 0:
-        return shapes
+        return shapes, origin, none
     touching = _touching(shapes, i, j)
     i, j = i[touching], j[touching]
     if len(i) == 0:
-        return shapes
+        return shapes, origin, none
     label = _components(len(shapes), i, j)
     members = np.flatnonzero(np.isin(label, label[i]))
     protos = list(shapes.protos)
@@ -260,29 +333,35 @@ def merged_shapes(shapes: Shapes) -> Shapes:
             protos.append([ring - first for ring in poly])
             new_proto.append(np.array([len(protos) - 1]))
             new_offset.append(first[None, :])
-    return Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+    merged = Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+    tracked = np.concatenate([origin[keep], np.full(len(merged) - int(keep.sum()), -1)])
+    return merged, tracked, origin[members]
 
 
-def _resolved(shapes: Shapes) -> Shapes:
+def _resolved(shapes: Shapes) -> tuple[Shapes, I64]:
     """Self-touching prototypes (keyholes, bow ties) become their merged parts, so a
-    keyhole is a polygon with a hole, as KLayout's merge makes it."""
+    keyhole is a polygon with a hole, as KLayout's merge makes it. Also returns each
+    result instance's input index."""
     import shapely
 
     from mbfab.rules.geom import to_shapely
 
+    origin = np.arange(len(shapes), dtype=np.int64)
     bad = [k for k, p in enumerate(shapes.protos) if not shapely.is_valid(to_shapely(p))]
     if not bad:
-        return shapes
+        return shapes, origin
     protos = list(shapes.protos)
     keep = ~np.isin(shapes.proto, bad)
-    new_proto, new_offset = [shapes.proto[keep]], [shapes.offset[keep]]
+    new_proto, new_offset, new_origin = [shapes.proto[keep]], [shapes.offset[keep]], [origin[keep]]
     for k in bad:
-        where = shapes.offset[shapes.proto == k]
+        members = np.flatnonzero(shapes.proto == k)
         for part in merge([shapes.protos[k]]):
             protos.append(part)
-            new_proto.append(np.full(len(where), len(protos) - 1, dtype=np.int64))
-            new_offset.append(where)
-    return Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+            new_proto.append(np.full(len(members), len(protos) - 1, dtype=np.int64))
+            new_offset.append(shapes.offset[members])
+            new_origin.append(members)
+    resolved = Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
+    return resolved, np.concatenate(new_origin)
 
 
 def _touching(shapes: Shapes, i: I64, j: I64) -> NDArray[np.bool_]:

@@ -3,8 +3,8 @@
 Each distinct local situation is checked once: a prototype for width and notches, a
 (prototype, prototype, displacement) triple for gaps between instances, and -- only where a
 violation was found -- each distinct neighbourhood for KLayout's shielding. Results are
-groups ``(pairs, offsets)``: edge pairs relative to an anchor instance, and the offsets of
-every anchor where they occur.
+groups ``(pairs, anchors)``: edge pairs relative to an anchor instance, and the indices of
+every anchor instance where they occur.
 """
 
 from __future__ import annotations
@@ -73,23 +73,35 @@ def _split(pairs: F64, stride: int, n: int) -> list[F64]:
     return out
 
 
-def edge_rule_groups(kind: str, first: Shapes, second: Shapes | None, d_dbu: float) -> list[Group]:
-    """Violating edge pairs of one rule, grouped by anchor offsets (all in dbu)."""
+def edge_rule_groups(
+    kind: str,
+    first: Shapes,
+    second: Shapes | None,
+    d_dbu: float,
+    anchors: NDArray[np.bool_] | None = None,
+) -> list[Group]:
+    """Violating edge pairs of one rule, grouped by anchor instances (all in dbu).
+
+    ``anchors`` (one layer rules) limits the result to pairs anchored at those instances;
+    the others are present as neighbours only.
+    """
+    keep = np.ones(len(first), dtype=bool) if anchors is None else anchors
     if kind == "width":
-        return _width(first, d_dbu)
+        return _width(first, d_dbu, keep)
     if kind == "space":
-        return _space(first, d_dbu)
+        return _space(first, d_dbu, keep)
     assert second is not None
     relation = Relation.OVERLAP if kind == "enclosure" else Relation.SPACE
     return _two_layers(first, second, d_dbu, relation)
 
 
-def _width(sh: Shapes, d: float) -> list[Group]:
+def _width(sh: Shapes, d: float, keep: NDArray[np.bool_]) -> list[Group]:
     results = _batched([(p, None) for p in sh.protos], d, Relation.WIDTH, intra=True, inter=False)
     groups = []
     for k, pairs in enumerate(results):
-        if len(pairs):
-            groups.append((pairs, sh.offset[sh.proto == k]))
+        anchors = np.flatnonzero((sh.proto == k) & keep)
+        if len(pairs) and len(anchors):
+            groups.append((pairs, anchors))
     return groups
 
 
@@ -103,7 +115,7 @@ def _canonical(sh: Shapes, i: I64, j: I64) -> tuple[I64, I64]:
     return np.where(swap, j, i), np.where(swap, i, j)
 
 
-def _space(sh: Shapes, d: float) -> list[Group]:
+def _space(sh: Shapes, d: float, keep: NDArray[np.bool_]) -> list[Group]:
     groups: list[Group] = []
     i, j = near_pairs(sh, None, d)
     neighbours = _neighbour_lists(len(sh), i, j)
@@ -112,13 +124,16 @@ def _space(sh: Shapes, d: float) -> list[Group]:
     for k, pairs in enumerate(notches):
         if not len(pairs):
             continue
-        anchors = np.flatnonzero(sh.proto == k)
+        anchors = np.flatnonzero((sh.proto == k) & keep)
         groups += _with_shielding(
             sh, anchors, None, pairs, neighbours, lambda a, _b, shield: _notch(sh, a, shield, d)
         )
     if len(i) == 0:
         return groups
     a, b = _canonical(sh, i, j)
+    a, b = a[keep[a]], b[keep[a]]
+    if len(a) == 0:
+        return groups
     keys = np.stack([sh.proto[a], sh.proto[b], *(sh.offset[b] - sh.offset[a]).T], axis=1)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.ravel()
@@ -185,7 +200,7 @@ def _with_shielding(
     lonely = counts <= expected
     groups: list[Group] = []
     if lonely.any():
-        groups.append((pairs, sh.offset[anchors[lonely]]))
+        groups.append((pairs, anchors[lonely]))
     members: dict[bytes, list[int]] = {}
     context: dict[bytes, tuple[int, int, list[int]]] = {}
     for m in np.flatnonzero(~lonely).tolist():
@@ -201,7 +216,7 @@ def _with_shielding(
         a, b, others = context[key]
         result = recheck(a, b, [sh.polygon(k) for k in others])
         if len(result):
-            groups.append((result, sh.offset[anchors[np.array(group)]]))
+            groups.append((result, anchors[np.array(group)]))
     return groups
 
 
@@ -269,7 +284,7 @@ def _two_layer_members(
     groups: list[Group] = []
     for key, members in key_to_members.items():
         m, near_a, near_b = context[key]
-        anchors = first.offset[ia[np.array(members)]]
+        anchors = ia[np.array(members)]
         if not near_a and not near_b:
             groups.append((pairs, anchors))
             continue

@@ -1,0 +1,321 @@
+"""Arrays checked once: a lattice of identical cells as a few representative sites.
+
+A site's width and space results depend only on what lies within the rule distance of it.
+In a regular array that neighbourhood is the same for every site except near the array's
+edges (where neighbours are missing) and near other shapes. Sites are therefore sorted into
+classes by their clipped distance to each edge (at most ``(2K + 1)^2`` classes, ``K`` the
+reach in lattice steps); each class is checked at one representative site with its real
+neighbours around it, and its results count for every site of the class. Sites near other
+shapes ("dirty") are checked one by one. Neighbours present only to complete a
+representative's surroundings carry weight 0: their own results belong to their class.
+
+This keeps the number of checked cases independent of the array size; the result is the
+flattened check's result, instance for instance (tests compare with KLayout).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from mbfab.layout.placements import Lattice, Placement
+from mbfab.rules.geom import orient, to_shapely
+from mbfab.rules.index import Shapes, merged_origins
+from mbfab.rules.pairs import Poly
+
+__all__ = ["Plain", "Tiled", "tile_layer"]
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+MIN_SITES = 256  # smaller arrays are simply expanded
+
+
+class Plain:
+    """Every instance stands for itself."""
+
+    def __init__(self, shapes: Shapes) -> None:
+        self.shapes = shapes
+
+    def count(self, anchors: I64) -> int:
+        return len(anchors)
+
+    def offsets(self, anchors: I64, limit: int) -> I64:
+        return self.shapes.offset[anchors[: max(0, limit)]]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """Members (prototype, offset from the site origin) repeated on one lattice."""
+
+    protos: tuple[int, ...]
+    deltas: I64
+    lattice: Lattice
+
+    def site(self, i: int, j: int) -> I64:
+        lat = self.lattice
+        return lat.origin + i * lat.v1 + j * lat.v2
+
+
+@dataclass(frozen=True)
+class _Class:
+    """Sites ``rows x cols`` of one unit, minus dirty ones, for one member prototype."""
+
+    unit: _Unit
+    rows: range
+    cols: range
+    dirty: frozenset[tuple[int, int]]
+    delta: I64
+
+    def offsets(self, limit: int) -> I64:
+        out: list[I64] = []
+        lat = self.unit.lattice
+        for i in self.rows:
+            if limit <= 0:
+                break
+            cols = [j for j in self.cols[: limit + len(self.dirty)] if (i, j) not in self.dirty]
+            js: I64 = np.array(cols[:limit], dtype=np.int64)
+            out.append(lat.origin + self.delta + i * lat.v1 + js[:, None] * lat.v2)
+            limit -= len(js)
+        return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
+
+
+class Tiled:
+    """A layer with arrays compacted: explicit instances, each with a weight (how many
+    placements it stands for) and, for class representatives, where those placements are."""
+
+    def __init__(self, shapes: Shapes, weight: I64, classes: dict[int, _Class]) -> None:
+        self.shapes = shapes
+        self.weight = weight
+        self.classes = classes
+
+    def count(self, anchors: I64) -> int:
+        return int(self.weight[anchors].sum())
+
+    def offsets(self, anchors: I64, limit: int) -> I64:
+        out: list[I64] = []
+        for a in anchors.tolist():
+            if limit <= 0:
+                break
+            if self.weight[a] == 0:
+                continue
+            got = self.classes[a].offsets(limit) if a in self.classes else self.shapes.offset[[a]]
+            out.append(got)
+            limit -= len(got)
+        return np.concatenate(out) if out else np.zeros((0, 2), dtype=np.int64)
+
+
+def _steps(lat: Lattice, extent: F64, reach: float) -> tuple[int, int] | None:
+    """Lattice steps (a, b) that can bring two unit boxes within ``reach`` (None: singular).
+
+    A site displacement ``p = a v1 + b v2`` has ``|a| = |p x v2| / |det| <= |p| |v2| / |det|``
+    and ``|p| <= hypot(w + reach, h + reach)``.
+    """
+    v1, v2 = lat.v1.astype(np.float64), lat.v2.astype(np.float64)
+    det = abs(v1[0] * v2[1] - v1[1] * v2[0])
+    if det == 0:
+        return None
+    radius = math.hypot(extent[0] + reach, extent[1] + reach)
+    return (
+        math.ceil(radius * math.hypot(*v2) / det),
+        math.ceil(radius * math.hypot(*v1) / det),
+    )
+
+
+def _units(lattices: Sequence[tuple[int, Lattice]]) -> list[_Unit]:
+    """Group lattices with the same vectors and counts whose origins lie within one cell."""
+    by_key: dict[bytes, list[tuple[int, Lattice]]] = {}
+    for k, lat in lattices:
+        key = np.array([*lat.v1, *lat.v2, lat.n1, lat.n2], dtype=np.int64).tobytes()
+        by_key.setdefault(key, []).append((k, lat))
+    units = []
+    for members in by_key.values():
+        lat0 = members[0][1]
+        basis = np.array([lat0.v1, lat0.v2], dtype=np.float64).T
+        singular = abs(np.linalg.det(basis)) == 0
+        groups: list[list[tuple[int, Lattice]]] = []
+        for k, lat in members:
+            for group in groups:
+                delta = (lat.origin - group[0][1].origin).astype(np.float64)
+                if not singular and np.all(np.abs(np.linalg.solve(basis, delta)) < 1):
+                    group.append((k, lat))
+                    break
+            else:
+                groups.append([(k, lat)])
+        for group in groups:
+            base = group[0][1]
+            deltas = np.array([lat.origin - base.origin for _, lat in group], dtype=np.int64)
+            units.append(_Unit(tuple(k for k, _ in group), deltas, base))
+    return units
+
+
+def _unit_box(unit: _Unit, protos: Sequence[Poly]) -> I64:
+    boxes = [
+        [*(protos[k][0].min(axis=0) + d), *(protos[k][0].max(axis=0) + d)]
+        for k, d in zip(unit.protos, unit.deltas, strict=True)
+    ]
+    b = np.array(boxes, dtype=np.int64)
+    return np.array([*b[:, :2].min(axis=0), *b[:, 2:].max(axis=0)], dtype=np.int64)
+
+
+def _compactable(unit: _Unit, protos: Sequence[Poly], box: I64, reach: float) -> bool:
+    """Large, regular, valid, and no copy touches another (merging would join them)."""
+    lat = unit.lattice
+    if len(lat) < MIN_SITES or any(not protos[k] for k in unit.protos):
+        return False
+    steps = _steps(lat, (box[2:] - box[:2]).astype(np.float64), reach)
+    touch = _steps(lat, (box[2:] - box[:2]).astype(np.float64), 1.0)
+    if steps is None or touch is None:
+        return False
+    ka, kb = steps
+    if lat.n1 <= 2 * ka + 2 or lat.n2 <= 2 * kb + 2:
+        return False
+    polys = [to_shapely(protos[k]) for k in unit.protos]
+    if not all(shapely.is_valid(p) for p in polys):
+        return False
+    for a in range(-touch[0], touch[0] + 1):
+        for b in range(-touch[1], touch[1] + 1):
+            shift = a * lat.v1 + b * lat.v2
+            for x, (p, dp) in enumerate(zip(polys, unit.deltas, strict=True)):
+                for y, (q, dq) in enumerate(zip(polys, unit.deltas, strict=True)):
+                    if (a, b, x) == (0, 0, y) or ((a, b) == (0, 0) and y < x):
+                        continue
+                    moved = shapely.transform(q, lambda c, s=shift + dq - dp: c + s)
+                    if p.intersects(moved):
+                        return False
+    return True
+
+
+def _axis_classes(n: int, k: int) -> list[range]:
+    return (
+        [range(i, i + 1) for i in range(k)]
+        + [range(k, n - k)]
+        + [range(i, i + 1) for i in range(n - k, n)]
+    )
+
+
+def _dirty_sites(unit: _Unit, box: I64, foreign: F64, reach: float) -> set[tuple[int, int]]:
+    """Sites whose unit box comes within ``reach`` of a foreign box (a superset)."""
+    lat = unit.lattice
+    basis = np.array([lat.v1, lat.v2], dtype=np.float64).T
+    inverse = np.linalg.inv(basis)
+    out: set[tuple[int, int]] = set()
+    for fb in foreign:
+        lo = fb[:2] - reach - box[2:] - lat.origin
+        hi = fb[2:] + reach - box[:2] - lat.origin
+        corners = np.array([[lo[0], lo[1]], [hi[0], lo[1]], [lo[0], hi[1]], [hi[0], hi[1]]])
+        ab = corners @ inverse.T
+        i0, j0 = np.floor(ab.min(axis=0)).astype(int) - 1
+        i1, j1 = np.ceil(ab.max(axis=0)).astype(int) + 1
+        i0, i1 = max(i0, 0), min(i1, lat.n1 - 1)
+        j0, j1 = max(j0, 0), min(j1, lat.n2 - 1)
+        if i0 <= i1 and j0 <= j1:
+            out.update((i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1))
+    return out
+
+
+def tile_layer(placements: Sequence[Placement], reach: float) -> Tiled | None:
+    """The layer of ``placements`` for width/space checks at ``reach`` (dbu), arrays
+    compacted; None when there is no array worth compacting (check it flat)."""
+    raw = [orient([p.shape]) for p in placements]
+    lattices = [(k, lat) for k, p in enumerate(placements) for lat in p.lattices]
+    if not lattices:
+        return None
+    explicit: list[tuple[int, I64]] = [(k, p.offsets) for k, p in enumerate(placements)]
+    units, boxes = [], []
+    for unit in _units(lattices):
+        box = _unit_box(unit, raw) if all(raw[k] for k in unit.protos) else None
+        if box is not None and _compactable(unit, raw, box, reach):
+            units.append(unit)
+            boxes.append(box)
+        else:
+            for k, d in zip(unit.protos, unit.deltas, strict=True):
+                explicit.append((k, unit.lattice.offsets() + d))
+    if not units:
+        return None
+    alive = [k for k in range(len(raw)) if raw[k]]
+    renumber = {k: n for n, k in enumerate(alive)}
+    proto_box = {k: np.array([*raw[k][0].min(axis=0), *raw[k][0].max(axis=0)]) for k in alive}
+    explicit = [(k, o.astype(np.int64).reshape(-1, 2)) for k, o in explicit if raw[k]]
+    proto_parts = [np.full(len(o), renumber[k], dtype=np.int64) for k, o in explicit]
+    offset_parts = [o for _, o in explicit]
+    weight_parts = [np.ones(len(o), dtype=np.int64) for _, o in explicit]
+    foreign_boxes = [
+        np.concatenate([proto_box[k][:2] + o, proto_box[k][2:] + o], axis=1)
+        for k, o in explicit
+        if len(o)
+    ]
+    array_boxes = []
+    for unit, box in zip(units, boxes, strict=True):
+        ends = [(0, 0), (0, unit.lattice.n2 - 1), (unit.lattice.n1 - 1, 0)]
+        ends.append((unit.lattice.n1 - 1, unit.lattice.n2 - 1))
+        corners = np.array([unit.site(i, j) for i, j in ends])
+        lo, hi = corners.min(axis=0) + box[:2], corners.max(axis=0) + box[2:]
+        array_boxes.append(np.array([*lo, *hi], dtype=np.int64))
+    pending: list[tuple[int, _Class]] = []
+    count = sum(len(o) for o in offset_parts)
+    for u, (unit, box) in enumerate(zip(units, boxes, strict=True)):
+        others = foreign_boxes + [b[None, :] for v, b in enumerate(array_boxes) if v != u]
+        foreign = np.concatenate(others).astype(np.float64) if others else np.zeros((0, 4))
+        order, w, reps = _sites(unit, box, foreign, reach)
+        where = np.array([unit.site(i, j) for i, j in order], dtype=np.int64)
+        index = {s: n for n, s in enumerate(order)}
+        for k, delta in zip(unit.protos, unit.deltas, strict=True):
+            proto_parts.append(np.full(len(order), renumber[k], dtype=np.int64))
+            offset_parts.append(where + delta)
+            weight_parts.append(w)
+            for rep, where_class in reps:
+                pending.append((count + index[rep], _Class(unit, *where_class, delta)))
+            count += len(order)
+    shapes = Shapes(
+        [raw[k] for k in alive], np.concatenate(proto_parts), np.concatenate(offset_parts)
+    )
+    weight = np.concatenate(weight_parts)
+    merged, origin, absorbed = merged_origins(shapes)
+    if np.any(weight[absorbed] != 1):  # a representative or neighbour merged: check flat
+        return None
+    new_weight = np.where(origin < 0, 1, weight[np.maximum(origin, 0)])
+    classes: dict[int, _Class] = {}
+    for old, cls in pending:
+        (position,) = np.flatnonzero(origin == old)
+        classes[int(position)] = cls
+    return Tiled(merged, new_weight, classes)
+
+
+_ClassSites = tuple[range, range, frozenset[tuple[int, int]]]
+
+
+def _sites(
+    unit: _Unit, box: I64, foreign: F64, reach: float
+) -> tuple[list[tuple[int, int]], I64, list[tuple[tuple[int, int], _ClassSites]]]:
+    """Sites to place explicitly (sorted), their weights, and each class representative."""
+    lat = unit.lattice
+    extent = (box[2:] - box[:2]).astype(np.float64)
+    steps = _steps(lat, extent, reach)
+    assert steps is not None
+    ka, kb = steps
+    dirty = _dirty_sites(unit, box, foreign, reach + float(np.hypot(*extent)) + 1)
+    frozen = frozenset(dirty)
+    sites: dict[tuple[int, int], int] = dict.fromkeys(dirty, 1)
+    centres = list(dirty)
+    reps: list[tuple[tuple[int, int], _ClassSites]] = []
+    for rows in _axis_classes(lat.n1, ka):
+        for cols in _axis_classes(lat.n2, kb):
+            inside = sum(1 for s in dirty if s[0] in rows and s[1] in cols)
+            size = len(rows) * len(cols) - inside
+            if size == 0:
+                continue
+            rep = next((i, j) for i in rows for j in cols if (i, j) not in dirty)
+            sites[rep] = size
+            centres.append(rep)
+            reps.append((rep, (rows, cols, frozen)))
+    for ci, cj in centres:
+        for i in range(max(0, ci - ka), min(lat.n1, ci + ka + 1)):
+            for j in range(max(0, cj - kb), min(lat.n2, cj + kb + 1)):
+                sites.setdefault((i, j), 0)
+    order = sorted(sites)
+    return order, np.array([sites[s] for s in order], dtype=np.int64), reps

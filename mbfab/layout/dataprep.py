@@ -218,7 +218,31 @@ def simple_pieces(
 
 
 def _cut_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
-    """Cut ``shape`` through each of its holes so that no piece has a hole."""
+    """Cut ``shape`` by vertical lines through its holes so that no piece has a hole.
+
+    One cut per distinct hole centre x (a lattice of holes needs one per column), done by
+    gdstk's slicer in one pass; a piece that still has a hole is split again.
+    """
+    if not shape.interiors:
+        return [shape]
+    centres = {snap_value((h.bounds[0] + h.bounds[2]) / 2.0, grid_um) for h in shape.interiors}
+    outer = gdstk.Polygon(list(shape.exterior.coords)[:-1])
+    holes = [gdstk.Polygon(list(h.coords)[:-1]) for h in shape.interiors]
+    keyholed = gdstk.boolean(outer, holes, "not", precision=grid_um)
+    slabs = gdstk.slice(keyholed, sorted(centres), "x", precision=grid_um)
+    pieces: list[ShapelyPolygon] = []
+    for slab in slabs:
+        for poly in slab:
+            fixed = shapely.make_valid(ShapelyPolygon(poly.points))
+            for part in getattr(fixed, "geoms", [fixed]):
+                if not isinstance(part, ShapelyPolygon) or part.area <= 0:
+                    continue
+                pieces.extend(_split_at_holes(part, grid_um) if part.interiors else [part])
+    return pieces
+
+
+def _split_at_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
+    """Fallback: split by a vertical line through each remaining hole (few holes left)."""
     pieces = [shape]
     (_, y0, _, y1) = shape.bounds
     for hole in shape.interiors:

@@ -198,24 +198,53 @@ def _axis_classes(n: int, k: int) -> list[range]:
     )
 
 
-def _dirty_sites(unit: _Unit, box: I64, foreign: F64, reach: float) -> set[tuple[int, int]]:
-    """Sites whose unit box comes within ``reach`` of a foreign box (a superset)."""
+def _index_boxes(unit: _Unit, box: I64, foreign: F64, reach: float) -> I64:
+    """For each foreign box, the ``[i0, j0, i1, j1]`` range of sites whose unit box comes
+    within ``reach`` of it (clipped to the lattice; empty ranges have i0 > i1 or j0 > j1)."""
     lat = unit.lattice
-    basis = np.array([lat.v1, lat.v2], dtype=np.float64).T
-    inverse = np.linalg.inv(basis)
+    if not len(foreign):
+        return np.zeros((0, 4), dtype=np.int64)
+    inverse = np.linalg.inv(np.array([lat.v1, lat.v2], dtype=np.float64).T)
+    lo = foreign[:, :2] - reach - box[2:] - lat.origin
+    hi = foreign[:, 2:] + reach - box[:2] - lat.origin
+    corners = np.stack(
+        [lo, np.column_stack([hi[:, 0], lo[:, 1]]), np.column_stack([lo[:, 0], hi[:, 1]]), hi],
+        axis=1,
+    )  # (M, 4, 2)
+    ab = corners @ inverse.T
+    start = np.floor(ab.min(axis=1)).astype(np.int64) - 1
+    stop = np.ceil(ab.max(axis=1)).astype(np.int64) + 1
+    start = np.maximum(start, 0)
+    stop = np.minimum(stop, [lat.n1 - 1, lat.n2 - 1])
+    return np.column_stack([start, stop])
+
+
+def _dirty_sites(ranges: I64) -> set[tuple[int, int]]:
+    """Sites whose unit box comes within reach of a foreign box (a superset)."""
     out: set[tuple[int, int]] = set()
-    for fb in foreign:
-        lo = fb[:2] - reach - box[2:] - lat.origin
-        hi = fb[2:] + reach - box[:2] - lat.origin
-        corners = np.array([[lo[0], lo[1]], [hi[0], lo[1]], [lo[0], hi[1]], [hi[0], hi[1]]])
-        ab = corners @ inverse.T
-        i0, j0 = np.floor(ab.min(axis=0)).astype(int) - 1
-        i1, j1 = np.ceil(ab.max(axis=0)).astype(int) + 1
-        i0, i1 = max(i0, 0), min(i1, lat.n1 - 1)
-        j0, j1 = max(j0, 0), min(j1, lat.n2 - 1)
+    for i0, j0, i1, j1 in ranges.tolist():
         if i0 <= i1 and j0 <= j1:
             out.update((i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1))
     return out
+
+
+def _mostly_dirty(ranges: I64, unit: _Unit) -> bool:
+    """True when foreign shapes come near more than half of the sites (an upper bound of
+    their union): compacting such an array saves nothing, e.g. a lattice drawn as row runs
+    whose rows all neighbour each other."""
+    spans = np.clip(ranges[:, 2:] - ranges[:, :2] + 1, 0, None)
+    return int(np.prod(spans, axis=1).sum()) * 2 > unit.lattice.n1 * unit.lattice.n2
+
+
+def _near(boxes: F64, target: I64, reach: float) -> F64:
+    """The boxes that come within ``reach`` of ``target``."""
+    keep = (
+        (boxes[:, 0] <= target[2] + reach)
+        & (boxes[:, 2] >= target[0] - reach)
+        & (boxes[:, 1] <= target[3] + reach)
+        & (boxes[:, 3] >= target[1] - reach)
+    )
+    return boxes[keep]
 
 
 def tile_layer(placements: Sequence[Placement], reach: float) -> Tiled | None:
@@ -258,10 +287,25 @@ def tile_layer(placements: Sequence[Placement], reach: float) -> Tiled | None:
         array_boxes.append(np.array([*lo, *hi], dtype=np.int64))
     pending: list[tuple[int, _Class]] = []
     count = sum(len(o) for o in offset_parts)
+    explicit_boxes = (
+        np.concatenate(foreign_boxes).astype(np.float64) if foreign_boxes else np.zeros((0, 4))
+    )
+    all_array_boxes = np.array(array_boxes, dtype=np.float64).reshape(-1, 4)
     for u, (unit, box) in enumerate(zip(units, boxes, strict=True)):
-        others = foreign_boxes + [b[None, :] for v, b in enumerate(array_boxes) if v != u]
-        foreign = np.concatenate(others).astype(np.float64) if others else np.zeros((0, 4))
-        order, w, reps = _sites(unit, box, foreign, reach)
+        margin = reach + float(np.hypot(*(box[2:] - box[:2]))) + 1
+        others = np.delete(all_array_boxes, u, axis=0)
+        foreign = np.concatenate([explicit_boxes, others])
+        foreign = _near(foreign, array_boxes[u], margin)
+        ranges = _index_boxes(unit, box, foreign, margin)
+        if _mostly_dirty(ranges, unit):
+            for k, delta in zip(unit.protos, unit.deltas, strict=True):
+                offsets = unit.lattice.offsets() + delta
+                proto_parts.append(np.full(len(offsets), renumber[k], dtype=np.int64))
+                offset_parts.append(offsets.astype(np.int64).reshape(-1, 2))
+                weight_parts.append(np.ones(len(offsets), dtype=np.int64))
+                count += len(offsets)
+            continue
+        order, w, reps = _sites(unit, box, _dirty_sites(ranges), reach)
         where = np.array([unit.site(i, j) for i, j in order], dtype=np.int64)
         index = {s: n for n, s in enumerate(order)}
         for k, delta in zip(unit.protos, unit.deltas, strict=True):
@@ -290,15 +334,15 @@ _ClassSites = tuple[range, range, frozenset[tuple[int, int]]]
 
 
 def _sites(
-    unit: _Unit, box: I64, foreign: F64, reach: float
+    unit: _Unit, box: I64, dirty: set[tuple[int, int]], reach: float
 ) -> tuple[list[tuple[int, int]], I64, list[tuple[tuple[int, int], _ClassSites]]]:
-    """Sites to place explicitly (sorted), their weights, and each class representative."""
+    """Sites to place explicitly (sorted), their weights, and each class representative;
+    ``dirty`` sites (near other shapes) are placed one by one."""
     lat = unit.lattice
     extent = (box[2:] - box[:2]).astype(np.float64)
     steps = _steps(lat, extent, reach)
     assert steps is not None
     ka, kb = steps
-    dirty = _dirty_sites(unit, box, foreign, reach + float(np.hypot(*extent)) + 1)
     frozen = frozenset(dirty)
     sites: dict[tuple[int, int], int] = dict.fromkeys(dirty, 1)
     centres = list(dirty)

@@ -36,7 +36,7 @@ from mbfab.output.handoff import (
     write_plate,
 )
 from mbfab.output.html_report import render_report_html
-from mbfab.output.process import PlateRef, build_traveler
+from mbfab.output.process import PlateRef, Traveler, build_traveler
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
 from mbfab.rules import Finding, check_file, to_json, to_lyrdb
@@ -45,11 +45,13 @@ from mbfab.rules.from_recipe import check_device
 
 __all__ = [
     "CompileResult",
+    "Prepared",
     "build_plates",
     "check_target",
     "compile_recipe",
     "design_for",
     "plate_refs",
+    "prepare",
     "recipe_layers",
     "traveler_text",
 ]
@@ -121,17 +123,37 @@ def plate_refs(plates: list[Plate], files: dict[str, str]) -> dict[str, PlateRef
     }
 
 
+@dataclass
+class Prepared:
+    """Everything compile makes before it writes a byte: device, mask layout, plates."""
+
+    loaded: LoadedRecipe
+    target: Target
+    device: Device
+    masks: Device
+    plates: list[Plate]
+    files: dict[str, str]
+    traveler: Traveler
+
+
+def prepare(path: Path | str, target: str | None = None) -> Prepared:
+    """Load, build and prepare every plate of a recipe; input errors surface here."""
+    loaded = load_recipe(path)
+    recipe = loaded.recipe
+    check_output_spec(loaded)
+    chosen = resolve_target(recipe, target)
+    device = design_for(loaded)
+    # Marks, labels and the wafer map go on the plates, not into the measured device.
+    masks = mask_layout(recipe, device, _roles(recipe))
+    plates = build_plates(loaded, masks, chosen, device)
+    files = {p.layer.name: plate_file_name(p, recipe.output.format) for p in plates}
+    traveler = build_traveler(loaded, plate_refs(plates, files))
+    return Prepared(loaded, chosen, device, masks, plates, files, traveler)
+
+
 def traveler_text(path: Path | str, target: str | None = None) -> str:
     """The traveler of one recipe as Markdown (plates are built, not written)."""
-    loaded = load_recipe(path)
-    check_output_spec(loaded)
-    chosen = resolve_target(loaded.recipe, target)
-    device = design_for(loaded)
-    masks = mask_layout(loaded.recipe, device, _roles(loaded.recipe))
-    plates = build_plates(loaded, masks, chosen, device)
-    fmt = loaded.recipe.output.format
-    files = {p.layer.name: plate_file_name(p, fmt) for p in plates}
-    return render_traveler(build_traveler(loaded, plate_refs(plates, files)), "md")
+    return render_traveler(prepare(path, target).traveler, "md")
 
 
 def compile_recipe(
@@ -142,77 +164,76 @@ def compile_recipe(
     ``target`` ("mask" or "maskless") overrides ``output.target`` and the tool's default.
     """
     started = time.perf_counter()
-    loaded = load_recipe(path)
-    recipe = loaded.recipe
-    check_output_spec(loaded)
-    chosen = resolve_target(recipe, target)
-    device = design_for(loaded)
-    # Marks, labels and the wafer map go on the plates, not into the measured device.
-    masks = mask_layout(recipe, device, _roles(recipe))
-    plates = build_plates(loaded, masks, chosen, device)
-    fmt = recipe.output.format
-    files = {p.layer.name: plate_file_name(p, fmt) for p in plates}
-    traveler = build_traveler(loaded, plate_refs(plates, files))  # input errors before writing
+    prepared = prepare(path, target)
+    loaded, device = prepared.loaded, prepared.device
     estimates = estimate_device(loaded, device)
     findings = check_device(loaded, device.cell)
-    output_root = Path(output_root)
-    final = inside(output_root, recipe.name)
-    entries = []
+    final = inside(Path(output_root), loaded.recipe.name)
     with staged_directory(final) as staging:
-        if recipe.output.combined:
-            combined = masks.cell.copy(plate_cell_name(recipe.name, "all"), deep_copy=False)
-            write_gds(
-                combined,
-                staging / f"{recipe.name}.gds",
-                library_name=recipe.name,
-                max_points=recipe.output.max_points,
-            )
-        orders = []
-        for plate in plates:
-            file_name = write_plate(plate, staging, recipe.name, fmt)
-            entries.append(plate_entry(plate, file_name))
-            orders.append(order_entry(recipe, plate, file_name, fmt))
-        for kind in ("md", "html"):
-            (staging / f"traveler.{kind}").write_text(render_traveler(traveler, kind), "utf-8")
-        (staging / "order.md").write_text(render_order(recipe, orders, chosen), "utf-8")
-        write_json(
-            {
-                "schema": ORDER_SCHEMA,
-                "name": recipe.name,
-                "revision": recipe.output.revision,
-                "target": chosen,
-                "plates": orders,
-            },
-            staging / "order.json",
-        )
-        report: dict[str, Any] = {
-            "schema": REPORT_SCHEMA,
-            "mbfab_version": __version__,
-            "name": recipe.name,
-            "description": recipe.description,
-            "recipe": {"file": loaded.path.name, "sha256": loaded.sha256},
-            "design": recipe.design.model_dump(mode="json"),
-            "device": {
-                "footprint_um": [list(device.footprint[0]), list(device.footprint[1])],
-                "footprint_area_um2": round(device.footprint_area_um2, 6),
-                "closed_form": {k: round(v, 6) for k, v in sorted(masks.closed_form.items())},
-                "info": dict(sorted(masks.info.items())),
-            },
-            "plates": entries,
-            "estimates": estimates,
-            "drc": to_dict(findings, f"{recipe.name}.gds")["summary"],
-        }
-        write_json(report, staging / "report.json")
-        html = render_report_html(report, device.cell, recipe, plates)
-        (staging / "report.html").write_text(html, encoding="utf-8")
-        drc = to_json(findings, f"{recipe.name}.gds", timings=False)  # byte-identical reruns
-        (staging / "drc.json").write_text(drc, "utf-8")
-        top = plate_cell_name(recipe.name, "all")
-        (staging / "drc.lyrdb").write_text(to_lyrdb(findings, f"{recipe.name}.gds", top), "utf-8")
+        report = _write_outputs(staging, prepared, estimates, findings)
     # Run-specific facts stay out of the file, which must be identical run after run.
     report["output_dir"] = str(final)
     report["elapsed_s"] = round(time.perf_counter() - started, 3)
-    return CompileResult(loaded, device, plates, final, report, findings)
+    return CompileResult(loaded, device, prepared.plates, final, report, findings)
+
+
+def _write_outputs(
+    staging: Path, prepared: Prepared, estimates: dict[str, Any], findings: list[Finding]
+) -> dict[str, Any]:
+    """Write every output file into ``staging``; return the report."""
+    loaded, recipe = prepared.loaded, prepared.loaded.recipe
+    fmt, layout_name = recipe.output.format, f"{recipe.name}.gds"
+    if recipe.output.combined:
+        combined = prepared.masks.cell.copy(plate_cell_name(recipe.name, "all"), deep_copy=False)
+        write_gds(
+            combined,
+            staging / layout_name,
+            library_name=recipe.name,
+            max_points=recipe.output.max_points,
+        )
+    entries, orders = [], []
+    for plate in prepared.plates:
+        file_name = write_plate(plate, staging, recipe.name, fmt)
+        entries.append(plate_entry(plate, file_name))
+        orders.append(order_entry(recipe, plate, file_name, fmt))
+    for kind in ("md", "html"):
+        text = render_traveler(prepared.traveler, kind)
+        (staging / f"traveler.{kind}").write_text(text, "utf-8")
+    (staging / "order.md").write_text(render_order(recipe, orders, prepared.target), "utf-8")
+    order = {
+        "schema": ORDER_SCHEMA,
+        "name": recipe.name,
+        "revision": recipe.output.revision,
+        "target": prepared.target,
+        "plates": orders,
+    }
+    write_json(order, staging / "order.json")
+    device, masks = prepared.device, prepared.masks
+    report: dict[str, Any] = {
+        "schema": REPORT_SCHEMA,
+        "mbfab_version": __version__,
+        "name": recipe.name,
+        "description": recipe.description,
+        "recipe": {"file": loaded.path.name, "sha256": loaded.sha256},
+        "design": recipe.design.model_dump(mode="json"),
+        "device": {
+            "footprint_um": [list(device.footprint[0]), list(device.footprint[1])],
+            "footprint_area_um2": round(device.footprint_area_um2, 6),
+            "closed_form": {k: round(v, 6) for k, v in sorted(masks.closed_form.items())},
+            "info": dict(sorted(masks.info.items())),
+        },
+        "plates": entries,
+        "estimates": estimates,
+        "drc": to_dict(findings, layout_name)["summary"],
+    }
+    write_json(report, staging / "report.json")
+    html = render_report_html(report, device.cell, recipe, prepared.plates)
+    (staging / "report.html").write_text(html, encoding="utf-8")
+    drc = to_json(findings, layout_name, timings=False)  # byte-identical reruns
+    (staging / "drc.json").write_text(drc, "utf-8")
+    top = plate_cell_name(recipe.name, "all")
+    (staging / "drc.lyrdb").write_text(to_lyrdb(findings, layout_name, top), "utf-8")
+    return report
 
 
 def check_target(

@@ -37,6 +37,15 @@ def _user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_target_option = click.option(
+    "--for",
+    "target",
+    type=click.Choice(["mask", "maskless"]),
+    default=None,
+    help="hand-off: mask-shop plates or flat maskless-writer files (default: from the recipe)",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mbfab")
 def main() -> None:
@@ -55,13 +64,7 @@ def main() -> None:
     help="output root folder",
 )
 @click.option("-q", "--quiet", is_flag=True, help="print nothing but errors")
-@click.option(
-    "--for",
-    "target",
-    type=click.Choice(["mask", "maskless"]),
-    default=None,
-    help="hand-off: mask shop plates or flat maskless-writer files (default: from the recipe)",
-)
+@_target_option
 @_user_errors
 def compile_command(
     recipes: tuple[Path, ...], output: Path, quiet: bool, target: str | None
@@ -121,13 +124,7 @@ def check_command(
 
 @main.command("traveler")
 @click.argument("recipe", type=click.Path(path_type=Path))
-@click.option(
-    "--for",
-    "target",
-    type=click.Choice(["mask", "maskless"]),
-    default=None,
-    help="name mask plates or maskless data files (default: from the recipe)",
-)
+@_target_option
 @_user_errors
 def traveler_command(recipe: Path, target: str | None) -> None:
     """Print the process traveler of RECIPE (Markdown) to stdout."""

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mbfab.rules.edges import Relation, edge_pairs, shielded
+from mbfab.rules.model import Metric
 
 __all__ = [
     "Poly",
@@ -47,8 +48,11 @@ def polygon_edges(polys: Sequence[Poly]) -> tuple[F, F, Ints]:
     return np.concatenate(starts), np.concatenate(ends), np.concatenate(owner)
 
 
-def candidate_pairs(box_a: F, box_b: F, reach: float, *, same: bool) -> tuple[Ints, Ints]:
-    """Index pairs whose boxes ``(xmin, ymin, xmax, ymax)`` come within ``reach``.
+def candidate_pairs(
+    box_a: F, box_b: F, reach: float, *, same: bool, strict: bool = False
+) -> tuple[Ints, Ints]:
+    """Index pairs whose boxes ``(xmin, ymin, xmax, ymax)`` come within ``reach`` (closer
+    than ``reach`` on both axes with ``strict``, as KLayout's box scanner pairs edges).
 
     A sweep over x (sorted, searchsorted ranges) then a y filter; with ``same`` both sets are
     the same and each unordered pair is returned once (``i < j``).
@@ -71,11 +75,12 @@ def candidate_pairs(box_a: F, box_b: F, reach: float, *, same: bool) -> tuple[In
     starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
     jb = order[np.arange(total, dtype=np.int64) + starts]
     a, b = box_a[ia], box_b[jb]
+    below = np.less if strict else np.less_equal
     near = (
-        (a[:, 0] <= b[:, 2] + reach)
-        & (b[:, 0] <= a[:, 2] + reach)
-        & (a[:, 1] <= b[:, 3] + reach)
-        & (b[:, 1] <= a[:, 3] + reach)
+        below(a[:, 0], b[:, 2] + reach)
+        & below(b[:, 0], a[:, 2] + reach)
+        & below(a[:, 1], b[:, 3] + reach)
+        & below(b[:, 1], a[:, 3] + reach)
     )
     if same:
         near &= ia < jb
@@ -96,8 +101,9 @@ def relation_pairs(
     inter: bool,
     shield: Sequence[Poly] = (),
     no_shielding: bool = False,
+    metric: Metric = "euclidian",
 ) -> F:
-    """All violating edge pairs, ``(n, 4, 2)`` float array in database units.
+    """All violating edge pairs under ``metric``, ``(n, 4, 2)`` float array in database units.
 
     ``second`` None means one layer (edges of ``first`` against each other); ``intra`` and
     ``inter`` select pairs within one polygon and between polygons. ``shield`` adds polygons
@@ -108,8 +114,12 @@ def relation_pairs(
         b0, b1 = a0, a1
     else:
         b0, b1, _ = polygon_edges(second)
-    reach = float(d)
-    ia, jb = candidate_pairs(_edge_boxes(a0, a1), _edge_boxes(b0, b1), reach, same=second is None)
+    # KLayout's box scanner pairs edges whose boxes come closer than d on both axes, for
+    # every metric: a square-metric region (stretched by d along a slanted edge) reaches
+    # further, and what lies there is not reported -- by KLayout nor here.
+    ia, jb = candidate_pairs(
+        _edge_boxes(a0, a1), _edge_boxes(b0, b1), float(d), same=second is None, strict=True
+    )
     if second is None:
         keep = np.zeros(len(ia), dtype=bool)
         if intra:
@@ -119,7 +129,7 @@ def relation_pairs(
         ia, jb = ia[keep], jb[keep]
     if len(ia) == 0:
         return np.zeros((0, 4, 2))
-    hit, pairs = edge_pairs(a0[ia], a1[ia], b0[jb], b1[jb], d, relation)
+    hit, pairs = edge_pairs(a0[ia], a1[ia], b0[jb], b1[jb], d, relation, metric)
     ia, jb, pairs = ia[hit], jb[hit], pairs[hit]
     if len(pairs) == 0 or no_shielding:
         return pairs
@@ -156,21 +166,29 @@ def _unshielded(pairs: F, own_a: Ints, own_b: Ints, s0: F, s1: F) -> NDArray[np.
     return keep
 
 
-def width_pairs(polys: Sequence[Poly], d: float) -> F:
+def width_pairs(polys: Sequence[Poly], d: float, metric: Metric = "euclidian") -> F:
     """KLayout ``width_check(d)``: inside distances within each polygon below ``d``."""
-    return relation_pairs(polys, None, d, Relation.WIDTH, intra=True, inter=False)
+    return relation_pairs(polys, None, d, Relation.WIDTH, intra=True, inter=False, metric=metric)
 
 
-def space_pairs(polys: Sequence[Poly], d: float, shield: Sequence[Poly] = ()) -> F:
+def space_pairs(
+    polys: Sequence[Poly], d: float, shield: Sequence[Poly] = (), metric: Metric = "euclidian"
+) -> F:
     """KLayout ``space_check(d)``: gaps between and notches within polygons below ``d``."""
-    return relation_pairs(polys, None, d, Relation.SPACE, intra=True, inter=True, shield=shield)
+    return relation_pairs(
+        polys, None, d, Relation.SPACE, intra=True, inter=True, shield=shield, metric=metric
+    )
 
 
-def separation_pairs(a: Sequence[Poly], b: Sequence[Poly], d: float) -> F:
+def separation_pairs(
+    a: Sequence[Poly], b: Sequence[Poly], d: float, metric: Metric = "euclidian"
+) -> F:
     """KLayout ``a.separation_check(b, d)``: gaps between the two layers below ``d``."""
-    return relation_pairs(a, b, d, Relation.SPACE, intra=False, inter=True)
+    return relation_pairs(a, b, d, Relation.SPACE, intra=False, inter=True, metric=metric)
 
 
-def enclosure_pairs(outer: Sequence[Poly], inner: Sequence[Poly], d: float) -> F:
+def enclosure_pairs(
+    outer: Sequence[Poly], inner: Sequence[Poly], d: float, metric: Metric = "euclidian"
+) -> F:
     """KLayout ``outer.enclosing_check(inner, d)``: ``inner`` enclosed by less than ``d``."""
-    return relation_pairs(outer, inner, d, Relation.OVERLAP, intra=False, inter=True)
+    return relation_pairs(outer, inner, d, Relation.OVERLAP, intra=False, inter=True, metric=metric)

@@ -134,32 +134,38 @@ def relation_pairs(
     if len(pairs) == 0 or no_shielding:
         return pairs
     # Shielding as KLayout measures it (0.30): on one layer every polygon shields; between
-    # two layers both shield an enclosure but only the second layer shields a separation
-    # (found by comparing with KLayout 0.30 on random layouts).
+    # two layers KLayout checks each first-layer polygon with the second-layer polygons
+    # around it, so those and the pair's own first-layer polygon shield, other first-layer
+    # polygons do not (found by comparing with KLayout 0.30 on random layouts).
     # The pair's own two edges never shield it (by identity: a coincident edge of another
     # polygon does).
+    group = None
     if second is None:
         s0, s1, _ = polygon_edges([*first, *shield])
         own_a, own_b = ia, jb
-    elif relation is Relation.OVERLAP:
+    else:
         s0, s1 = np.concatenate([a0, b0]), np.concatenate([a1, b1])
         own_a, own_b = ia, jb + len(a0)
-    else:
-        s0, s1 = b0, b1
-        own_a, own_b = np.full(len(ia), -1, dtype=np.int64), jb
-    keep = _unshielded(pairs, own_a, own_b, s0, s1)
+        group = (np.concatenate([ao, np.full(len(b0), -1, dtype=np.int64)]), ao[ia])
+    keep = _unshielded(pairs, own_a, own_b, s0, s1, group)
     return pairs[keep]
 
 
-def _unshielded(pairs: F, own_a: Ints, own_b: Ints, s0: F, s1: F) -> NDArray[np.bool_]:
-    """Mask of pairs that no third edge shields (``own_*``: indices of the pair's edges)."""
+def _unshielded(
+    pairs: F, own_a: Ints, own_b: Ints, s0: F, s1: F, group: tuple[Ints, Ints] | None = None
+) -> NDArray[np.bool_]:
+    """Mask of pairs that no third edge shields (``own_*``: indices of the pair's edges;
+    ``group``: the polygon of each shielding edge (-1: any pair) and of each pair -- an
+    edge of another polygon of the pair's group does not shield)."""
     boxes = np.concatenate([pairs.min(axis=1), pairs.max(axis=1)], axis=1)  # box of the quadrangle
     ip, jq = candidate_pairs(boxes, _edge_boxes(s0, s1), 0.0, same=False)
     if len(ip) == 0:
         return np.ones(len(pairs), dtype=bool)
-    q0, q1 = s0[jq], s1[jq]
-    own = (jq == own_a[ip]) | (jq == own_b[ip])
-    ip, q0, q1 = ip[~own], q0[~own], q1[~own]
+    skip = (jq == own_a[ip]) | (jq == own_b[ip])
+    if group is not None:
+        edge_poly, pair_poly = group
+        skip |= (edge_poly[jq] >= 0) & (edge_poly[jq] != pair_poly[ip])
+    ip, q0, q1 = ip[~skip], s0[jq[~skip]], s1[jq[~skip]]
     hit = shielded(pairs[ip], q0, q1)
     keep = np.ones(len(pairs), dtype=bool)
     keep[ip[hit]] = False

@@ -17,10 +17,12 @@ from mbfab.layout.placements import layer_placements
 from mbfab.rules import LayerRef, LayoutData, Rule, run_rule
 from mbfab.rules.tiling import tile_layer
 
+from geometry_helpers import Pair
+from geometry_helpers import same_pairs as _same_pairs
+
 db = pytest.importorskip("klayout.db")
 
 A = LayerRef("a", 1, 0)
-Pair = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 def _ours(path: Path, kind: str, value: float) -> tuple[int, list[Pair]]:
@@ -48,31 +50,6 @@ def _klayout(path: Path, kind: str, value: float, deep: bool) -> tuple[int, list
         for e in result.each()
     ]
     return int(result.count()), sorted(tuple(sorted(p)) for p in pairs)  # type: ignore[misc]
-
-
-def _same_pairs(ours: list[Pair], theirs: list[Pair], tolerance: int = 1) -> bool:
-    """The same edge pairs, end points equal to within ``tolerance`` dbu.
-
-    The end of the part of an edge that lies within the rule distance is a computed point;
-    its rounding to the grid can differ from KLayout's by one dbu (seen on 59 of 42657 pairs
-    of the interleaved arrays, flat and hierarchical alike).
-    """
-    if len(ours) != len(theirs):
-        return False
-    unmatched = [t for o, t in zip(ours, theirs, strict=True) if o != t]
-    if not unmatched:
-        return True
-    left = [o for o, t in zip(ours, theirs, strict=True) if o != t]
-
-    def close(a: Pair, b: Pair) -> bool:
-        return all(abs(x - y) <= tolerance for x, y in zip(a[0] + a[1], b[0] + b[1], strict=True))
-
-    for pair in left:
-        match = next((k for k, cand in enumerate(unmatched) if close(pair, cand)), None)
-        if match is None:
-            return False
-        unmatched.pop(match)
-    return not unmatched
 
 
 def _pillar_cell(lib: gdstk.Library, radius: float = 1.0) -> gdstk.Cell:

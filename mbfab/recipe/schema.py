@@ -149,6 +149,12 @@ class RuleSpec(BaseModel):
     severity: Literal["error", "warning"] = "error"
     enabled: bool = True
     description: str = ""
+    metric: Literal["euclidian", "square", "projection"] | None = Field(
+        None,
+        description="width/space/separation/enclosure: how distance is measured (KLayout's "
+        "metrics); default: projection for width and space (faceted curves are measured "
+        "across, not at chords), euclidian for separation and enclosure",
+    )
 
 
 class OutputSpec(BaseModel):

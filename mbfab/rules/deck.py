@@ -15,6 +15,10 @@ A deck (``mbfab check any.gds --rules deck.yaml``)::
         description: min width of metal 1
         source: SkyWater SKY130 periodic rules m1.1
         severity: error       # or warning
+        metric: euclidian     # width/space/separation/enclosure only: how distance is
+                              # measured, as KLayout's metrics: euclidian (the default, as
+                              # KLayout's), projection (facing edges only, perpendicular:
+                              # round posts measured across their diameter) or square
 
 Every problem is reported at once as ``file:line:col: key.path: message`` (exit 2).
 """
@@ -30,7 +34,7 @@ from mbfab.errors import InputError, RecipeError
 from mbfab.recipe.catalog import load_data_file
 from mbfab.recipe.loader import did_you_mean
 from mbfab.recipe.yamlsource import SourceMap, load_yaml
-from mbfab.rules.model import GEOMETRIC_KINDS, KIND_UNITS, LayerRef, Rule
+from mbfab.rules.model import GEOMETRIC_KINDS, KIND_UNITS, METRIC_KINDS, METRICS, LayerRef, Rule
 from mbfab.units import LENGTH_UNITS_UM, parse_length
 
 __all__ = ["DECK_VERSION", "Deck", "default_values", "load_deck", "parse_deck"]
@@ -38,7 +42,7 @@ __all__ = ["DECK_VERSION", "Deck", "default_values", "load_deck", "parse_deck"]
 DECK_VERSION = 1
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Z0-9_]+)+$")
 _TOP_KEYS = ("mbfab-rules", "units", "layers", "rules")
-_RULE_KEYS = ("id", "kind", "layers", "value", "description", "source", "severity")
+_RULE_KEYS = ("id", "kind", "layers", "value", "description", "source", "severity", "metric")
 
 
 class Deck:
@@ -155,6 +159,17 @@ def _rule(
     severity = entry.get("severity", "error")
     if severity not in ("error", "warning"):
         problems.append(source.error((*path, "severity"), "severity is error or warning"))
+    metric = entry.get("metric", "euclidian")
+    if "metric" in entry and kind not in METRIC_KINDS:
+        problems.append(
+            source.error((*path, "metric"), f"metric applies to {', '.join(METRIC_KINDS)} only")
+        )
+    elif metric not in METRICS:
+        problems.append(
+            source.error(
+                (*path, "metric"), f"unknown metric {metric!r}{did_you_mean(str(metric), METRICS)}"
+            )
+        )
     if len(problems) > before or refs is None:
         return None
     return Rule(
@@ -165,6 +180,7 @@ def _rule(
         description=str(entry.get("description", "")),
         source=str(entry.get("source", "")),
         severity=severity,
+        metric=metric,
     )
 
 

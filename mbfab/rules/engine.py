@@ -170,15 +170,17 @@ def run_rule(data: LayoutData, rule: Rule, max_markers: int = 1000) -> Finding:
     if kind in ("width", "space"):
         tiled = data.tiled(specs[0], _dbu(value))
         if tiled is None:
-            groups = edge_rule_groups(kind, data.merged(specs[0]), None, _dbu(value))
+            groups = edge_rule_groups(
+                kind, data.merged(specs[0]), None, _dbu(value), metric=rule.metric
+            )
             finding = _edge_finding(rule, groups, Plain(data.merged(specs[0])), max_markers)
         else:
             alive = tiled.weight > 0
-            groups = edge_rule_groups(kind, tiled.shapes, None, _dbu(value), alive)
+            groups = edge_rule_groups(kind, tiled.shapes, None, _dbu(value), alive, rule.metric)
             finding = _edge_finding(rule, groups, tiled, max_markers)
     elif kind in ("separation", "enclosure"):
         first, second = data.merged(specs[0]), data.merged(specs[1])
-        groups = edge_rule_groups(kind, first, second, _dbu(value))
+        groups = edge_rule_groups(kind, first, second, _dbu(value), metric=rule.metric)
         finding = _edge_finding(rule, groups, Plain(first), max_markers)
         if kind == "enclosure":
             _outside(finding, first, second, max_markers)

@@ -6,6 +6,7 @@ JSON schema ``mbfab-drc/1``::
      "warnings": int, "violations": int, "clean": bool},
      "results": [{"id": str, "kind": str, "layers": [str], "value": float|null,
                   "unit": str, "severity": "error"|"warning", "description": str,
+                  "metric": "euclidian"|"square"|"projection"|null (edge-pair kinds),
                   "source": str, "count": int, "worst": float|null, "message": str,
                   "seconds": float|null (null in files compile writes),
                   "markers": [{"points_um": [[x, y], ...], "measured": float|null}]}]}
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from mbfab.rules.model import Finding, Marker
+from mbfab.rules.model import METRIC_KINDS, Finding, Marker
 
 __all__ = ["DRC_SCHEMA", "exit_status", "to_json", "to_junit", "to_lyrdb", "to_table"]
 
@@ -62,6 +63,7 @@ def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> d
                 "unit": r.unit,
                 "severity": r.severity,
                 "description": r.description,
+                "metric": r.metric if r.kind in METRIC_KINDS else None,
                 "source": r.source,
                 "count": f.count,
                 "worst": f.worst,

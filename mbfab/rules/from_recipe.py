@@ -20,6 +20,19 @@ TOOL.<L>.1     the resist absorbs at the tool's wavelength (i-line-only resist o
 RESIST.<L>.1   resist thickness within the resist's single-coat range (warning)
 VERT.<L>.1     vertices per polygon <= the output limit; VALID.<L>.1 no self-intersection
 ============== ==========================================================================
+
+Metrics: the width and space rules (RES, AR, and width/space rules a recipe adds) measure
+with KLayout's ``projection`` metric -- between the parts of two edges that face each
+other, perpendicular to them. Under KLayout's default ``euclidian`` metric the facets of a
+round post 90-180 deg apart face each other at a chord, so a post of diameter ``D`` reads
+``0.71 D`` wide against any width rule above that (a 6 um post "4.24 um" against 5 um), and
+a round hole as narrow as its chords; our designs draw curves everywhere (posts, holes,
+rounded corners, round joins). What projection gives up is corner-to-corner distances
+(a diagonal neck or gap with no facing edges), which lithography rounds open rather than
+closes. Separation and enclosure stay ``euclidian``: between two different shapes every
+close pair of boundary points is a real clearance (no facet artefact), and overlay error
+and sideways growth act in every direction, corners included. A recipe's ``rules:`` entry
+may set ``metric`` on any of these; standalone decks default to ``euclidian`` as KLayout.
 """
 
 from __future__ import annotations
@@ -34,7 +47,7 @@ from mbfab.rules.battery import net_finding, short_finding
 from mbfab.rules.deck import default_values
 from mbfab.rules.engine import LayoutData, check_layout
 from mbfab.rules.litho import contact_resolution_um, projection_resolution_um, resist_absorbs
-from mbfab.rules.model import Finding, LayerRef, Rule
+from mbfab.rules.model import Finding, LayerRef, Metric, Rule
 
 if TYPE_CHECKING:  # the layout core owns gdstk; rules only pass its cells along
     import gdstk
@@ -109,15 +122,48 @@ def recipe_deck(recipe: Recipe, resists: dict[str, Resist]) -> RecipeDeck:
         src = f"{tool_text}, {t_resist:g} um {resist.display}; " + _source(
             "contact_resolution_factor"
         )
+        facing = "(projection metric: facing edges; round posts read their diameter)"
         rules += [
-            Rule(f"RES.{tag}.1", "width", (ref,), res, "min width the tool resolves", src),
-            Rule(f"RES.{tag}.2", "space", (ref,), res, "min space the tool resolves", src),
+            Rule(
+                f"RES.{tag}.1",
+                "width",
+                (ref,),
+                res,
+                f"min width the tool resolves {facing}",
+                src,
+                metric="projection",
+            ),
+            Rule(
+                f"RES.{tag}.2",
+                "space",
+                (ref,),
+                res,
+                f"min space the tool resolves {facing}",
+                src,
+                metric="projection",
+            ),
         ]
         ar_min = t_resist / resist.max_aspect_ratio
         ar_src = f"{resist.display} max aspect ratio {resist.max_aspect_ratio:g}: {resist.source}"
         rules += [
-            Rule(f"AR.{tag}.1", "width", (ref,), ar_min, "resist aspect ratio (lines)", ar_src),
-            Rule(f"AR.{tag}.2", "space", (ref,), ar_min, "resist aspect ratio (openings)", ar_src),
+            Rule(
+                f"AR.{tag}.1",
+                "width",
+                (ref,),
+                ar_min,
+                f"resist aspect ratio (lines) {facing}",
+                ar_src,
+                metric="projection",
+            ),
+            Rule(
+                f"AR.{tag}.2",
+                "space",
+                (ref,),
+                ar_min,
+                f"resist aspect ratio (openings) {facing}",
+                ar_src,
+                metric="projection",
+            ),
             Rule(
                 f"VERT.{tag}.1",
                 "vertices",
@@ -353,6 +399,11 @@ def _gap_rules(
     )
 
 
+def _default_metric(kind: str) -> Metric:
+    """Projection for width and space (facets of curves), Euclidian for clearances."""
+    return "projection" if kind in ("width", "space") else "euclidian"
+
+
 def _apply_overrides(recipe: Recipe, rules: list[Rule]) -> list[Rule]:
     """The recipe's ``rules:`` entries change values, disable, or add rules by ID."""
     by_id = {r.id: r for r in rules}
@@ -369,6 +420,7 @@ def _apply_overrides(recipe: Recipe, rules: list[Rule]) -> list[Rule]:
                 severity=spec.severity,
                 description=spec.description or base.description,
                 source="recipe rules:",
+                metric=spec.metric or base.metric,
             )
         elif spec.kind is not None:
             refs = tuple(layers[name] for name in spec.layers if name in layers)
@@ -380,6 +432,7 @@ def _apply_overrides(recipe: Recipe, rules: list[Rule]) -> list[Rule]:
                 spec.description,
                 "recipe rules:",
                 spec.severity,
+                spec.metric or _default_metric(spec.kind),
             )
     return list(by_id.values())
 

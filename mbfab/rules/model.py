@@ -8,14 +8,25 @@ from typing import Literal
 __all__ = [
     "GEOMETRIC_KINDS",
     "KIND_UNITS",
+    "METRICS",
+    "METRIC_KINDS",
     "Finding",
     "LayerRef",
     "Marker",
+    "Metric",
     "Rule",
     "Severity",
 ]
 
 Severity = Literal["error", "warning"]
+#: How edge-pair rules measure distance, as KLayout's ``metrics`` (``db.Metrics``):
+#: ``euclidian`` (KLayout's default) -- to the nearest point of the other edge;
+#: ``projection`` -- perpendicular, only where the two edges face each other (a faceted
+#: round post is measured across its diameter); ``square`` -- a box around each edge.
+Metric = Literal["euclidian", "square", "projection"]
+METRICS: tuple[Metric, ...] = ("euclidian", "square", "projection")
+#: Rule kinds that measure edge pairs, so take a metric.
+METRIC_KINDS = ("width", "space", "separation", "enclosure")
 
 #: Unit of each rule kind's value (lengths in um inside; areas um2; angles deg).
 KIND_UNITS: dict[str, str] = {
@@ -67,7 +78,10 @@ class LayerRef:
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule with a stable ID; ``value`` is in :data:`KIND_UNITS` of its kind."""
+    """One rule with a stable ID; ``value`` is in :data:`KIND_UNITS` of its kind.
+
+    ``metric`` applies to :data:`METRIC_KINDS` only (others ignore it).
+    """
 
     id: str
     kind: str
@@ -76,6 +90,7 @@ class Rule:
     description: str
     source: str = ""
     severity: Severity = "error"
+    metric: Metric = "euclidian"
 
     @property
     def unit(self) -> str:

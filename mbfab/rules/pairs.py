@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mbfab.rules.edges import Relation, edge_pairs, shielded
+from mbfab.rules.model import Metric
 
 __all__ = [
     "Poly",
@@ -47,8 +48,11 @@ def polygon_edges(polys: Sequence[Poly]) -> tuple[F, F, Ints]:
     return np.concatenate(starts), np.concatenate(ends), np.concatenate(owner)
 
 
-def candidate_pairs(box_a: F, box_b: F, reach: float, *, same: bool) -> tuple[Ints, Ints]:
-    """Index pairs whose boxes ``(xmin, ymin, xmax, ymax)`` come within ``reach``.
+def candidate_pairs(
+    box_a: F, box_b: F, reach: float, *, same: bool, strict: bool = False
+) -> tuple[Ints, Ints]:
+    """Index pairs whose boxes ``(xmin, ymin, xmax, ymax)`` come within ``reach`` (closer
+    than ``reach`` on both axes with ``strict``, as KLayout's box scanner pairs edges).
 
     A sweep over x (sorted, searchsorted ranges) then a y filter; with ``same`` both sets are
     the same and each unordered pair is returned once (``i < j``).
@@ -71,11 +75,12 @@ def candidate_pairs(box_a: F, box_b: F, reach: float, *, same: bool) -> tuple[In
     starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
     jb = order[np.arange(total, dtype=np.int64) + starts]
     a, b = box_a[ia], box_b[jb]
+    below = np.less if strict else np.less_equal
     near = (
-        (a[:, 0] <= b[:, 2] + reach)
-        & (b[:, 0] <= a[:, 2] + reach)
-        & (a[:, 1] <= b[:, 3] + reach)
-        & (b[:, 1] <= a[:, 3] + reach)
+        below(a[:, 0], b[:, 2] + reach)
+        & below(b[:, 0], a[:, 2] + reach)
+        & below(a[:, 1], b[:, 3] + reach)
+        & below(b[:, 1], a[:, 3] + reach)
     )
     if same:
         near &= ia < jb
@@ -96,8 +101,9 @@ def relation_pairs(
     inter: bool,
     shield: Sequence[Poly] = (),
     no_shielding: bool = False,
+    metric: Metric = "euclidian",
 ) -> F:
-    """All violating edge pairs, ``(n, 4, 2)`` float array in database units.
+    """All violating edge pairs under ``metric``, ``(n, 4, 2)`` float array in database units.
 
     ``second`` None means one layer (edges of ``first`` against each other); ``intra`` and
     ``inter`` select pairs within one polygon and between polygons. ``shield`` adds polygons
@@ -108,8 +114,12 @@ def relation_pairs(
         b0, b1 = a0, a1
     else:
         b0, b1, _ = polygon_edges(second)
-    reach = float(d)
-    ia, jb = candidate_pairs(_edge_boxes(a0, a1), _edge_boxes(b0, b1), reach, same=second is None)
+    # KLayout's box scanner pairs edges whose boxes come closer than d on both axes, for
+    # every metric: a square-metric region (stretched by d along a slanted edge) reaches
+    # further, and what lies there is not reported -- by KLayout nor here.
+    ia, jb = candidate_pairs(
+        _edge_boxes(a0, a1), _edge_boxes(b0, b1), float(d), same=second is None, strict=True
+    )
     if second is None:
         keep = np.zeros(len(ia), dtype=bool)
         if intra:
@@ -119,58 +129,72 @@ def relation_pairs(
         ia, jb = ia[keep], jb[keep]
     if len(ia) == 0:
         return np.zeros((0, 4, 2))
-    hit, pairs = edge_pairs(a0[ia], a1[ia], b0[jb], b1[jb], d, relation)
+    hit, pairs = edge_pairs(a0[ia], a1[ia], b0[jb], b1[jb], d, relation, metric)
     ia, jb, pairs = ia[hit], jb[hit], pairs[hit]
     if len(pairs) == 0 or no_shielding:
         return pairs
     # Shielding as KLayout measures it (0.30): on one layer every polygon shields; between
-    # two layers both shield an enclosure but only the second layer shields a separation
-    # (found by comparing with KLayout 0.30 on random layouts).
+    # two layers KLayout checks each first-layer polygon with the second-layer polygons
+    # around it, so those and the pair's own first-layer polygon shield, other first-layer
+    # polygons do not (found by comparing with KLayout 0.30 on random layouts).
     # The pair's own two edges never shield it (by identity: a coincident edge of another
     # polygon does).
+    group = None
     if second is None:
         s0, s1, _ = polygon_edges([*first, *shield])
         own_a, own_b = ia, jb
-    elif relation is Relation.OVERLAP:
+    else:
         s0, s1 = np.concatenate([a0, b0]), np.concatenate([a1, b1])
         own_a, own_b = ia, jb + len(a0)
-    else:
-        s0, s1 = b0, b1
-        own_a, own_b = np.full(len(ia), -1, dtype=np.int64), jb
-    keep = _unshielded(pairs, own_a, own_b, s0, s1)
+        group = (np.concatenate([ao, np.full(len(b0), -1, dtype=np.int64)]), ao[ia])
+    keep = _unshielded(pairs, own_a, own_b, s0, s1, group)
     return pairs[keep]
 
 
-def _unshielded(pairs: F, own_a: Ints, own_b: Ints, s0: F, s1: F) -> NDArray[np.bool_]:
-    """Mask of pairs that no third edge shields (``own_*``: indices of the pair's edges)."""
+def _unshielded(
+    pairs: F, own_a: Ints, own_b: Ints, s0: F, s1: F, group: tuple[Ints, Ints] | None = None
+) -> NDArray[np.bool_]:
+    """Mask of pairs that no third edge shields (``own_*``: indices of the pair's edges;
+    ``group``: the polygon of each shielding edge (-1: any pair) and of each pair -- an
+    edge of another polygon of the pair's group does not shield)."""
     boxes = np.concatenate([pairs.min(axis=1), pairs.max(axis=1)], axis=1)  # box of the quadrangle
     ip, jq = candidate_pairs(boxes, _edge_boxes(s0, s1), 0.0, same=False)
     if len(ip) == 0:
         return np.ones(len(pairs), dtype=bool)
-    q0, q1 = s0[jq], s1[jq]
-    own = (jq == own_a[ip]) | (jq == own_b[ip])
-    ip, q0, q1 = ip[~own], q0[~own], q1[~own]
+    skip = (jq == own_a[ip]) | (jq == own_b[ip])
+    if group is not None:
+        edge_poly, pair_poly = group
+        skip |= (edge_poly[jq] >= 0) & (edge_poly[jq] != pair_poly[ip])
+    ip, q0, q1 = ip[~skip], s0[jq[~skip]], s1[jq[~skip]]
     hit = shielded(pairs[ip], q0, q1)
     keep = np.ones(len(pairs), dtype=bool)
     keep[ip[hit]] = False
     return keep
 
 
-def width_pairs(polys: Sequence[Poly], d: float) -> F:
+def width_pairs(polys: Sequence[Poly], d: float, metric: Metric = "euclidian") -> F:
     """KLayout ``width_check(d)``: inside distances within each polygon below ``d``."""
-    return relation_pairs(polys, None, d, Relation.WIDTH, intra=True, inter=False)
+    return relation_pairs(polys, None, d, Relation.WIDTH, intra=True, inter=False, metric=metric)
 
 
-def space_pairs(polys: Sequence[Poly], d: float, shield: Sequence[Poly] = ()) -> F:
+def space_pairs(
+    polys: Sequence[Poly], d: float, shield: Sequence[Poly] = (), metric: Metric = "euclidian"
+) -> F:
     """KLayout ``space_check(d)``: gaps between and notches within polygons below ``d``."""
-    return relation_pairs(polys, None, d, Relation.SPACE, intra=True, inter=True, shield=shield)
+    return relation_pairs(
+        polys, None, d, Relation.SPACE, intra=True, inter=True, shield=shield, metric=metric
+    )
 
 
-def separation_pairs(a: Sequence[Poly], b: Sequence[Poly], d: float) -> F:
+def separation_pairs(
+    a: Sequence[Poly], b: Sequence[Poly], d: float, metric: Metric = "euclidian"
+) -> F:
     """KLayout ``a.separation_check(b, d)``: gaps between the two layers below ``d``."""
-    return relation_pairs(a, b, d, Relation.SPACE, intra=False, inter=True)
+    return relation_pairs(a, b, d, Relation.SPACE, intra=False, inter=True, metric=metric)
 
 
-def enclosure_pairs(outer: Sequence[Poly], inner: Sequence[Poly], d: float) -> F:
+def enclosure_pairs(
+    outer: Sequence[Poly], inner: Sequence[Poly], d: float, metric: Metric = "euclidian"
+) -> F:
     """KLayout ``outer.enclosing_check(inner, d)``: ``inner`` enclosed by less than ``d``."""
-    return relation_pairs(outer, inner, d, Relation.OVERLAP, intra=False, inter=True)
+    return relation_pairs(outer, inner, d, Relation.OVERLAP, intra=False, inter=True, metric=metric)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from mbfab.rules.edges import Relation
 from mbfab.rules.index import Shapes, near_pairs
+from mbfab.rules.model import Metric
 from mbfab.rules.pairs import Poly, relation_pairs
 
 __all__ = ["Group", "edge_rule_groups"]
@@ -42,6 +43,7 @@ def _batched(
     *,
     intra: bool,
     inter: bool,
+    metric: Metric,
 ) -> list[F64]:
     """Run a one-layer relation on many small independent cases in one vectorised call.
 
@@ -58,7 +60,7 @@ def _batched(
         firsts.append(_shift(a, k * stride))
         if b is not None:
             firsts.append(_shift(b, k * stride))
-    pairs = relation_pairs(firsts, None, d, relation, intra=intra, inter=inter)
+    pairs = relation_pairs(firsts, None, d, relation, intra=intra, inter=inter, metric=metric)
     return _split(pairs, stride, len(items))
 
 
@@ -79,24 +81,27 @@ def edge_rule_groups(
     second: Shapes | None,
     d_dbu: float,
     anchors: NDArray[np.bool_] | None = None,
+    metric: Metric = "euclidian",
 ) -> list[Group]:
-    """Violating edge pairs of one rule, grouped by anchor instances (all in dbu).
+    """Violating edge pairs of one rule under ``metric``, grouped by anchor instances (all
+    in dbu).
 
     ``anchors`` (one layer rules) limits the result to pairs anchored at those instances;
     the others are present as neighbours only.
     """
     keep = np.ones(len(first), dtype=bool) if anchors is None else anchors
     if kind == "width":
-        return _width(first, d_dbu, keep)
+        return _width(first, d_dbu, keep, metric)
     if kind == "space":
-        return _space(first, d_dbu, keep)
+        return _space(first, d_dbu, keep, metric)
     assert second is not None
     relation = Relation.OVERLAP if kind == "enclosure" else Relation.SPACE
-    return _two_layers(first, second, d_dbu, relation)
+    return _two_layers(first, second, d_dbu, relation, metric)
 
 
-def _width(sh: Shapes, d: float, keep: NDArray[np.bool_]) -> list[Group]:
-    results = _batched([(p, None) for p in sh.protos], d, Relation.WIDTH, intra=True, inter=False)
+def _width(sh: Shapes, d: float, keep: NDArray[np.bool_], metric: Metric) -> list[Group]:
+    protos: list[tuple[Poly, Poly | None]] = [(p, None) for p in sh.protos]
+    results = _batched(protos, d, Relation.WIDTH, intra=True, inter=False, metric=metric)
     groups = []
     for k, pairs in enumerate(results):
         anchors = np.flatnonzero((sh.proto == k) & keep)
@@ -115,18 +120,24 @@ def _canonical(sh: Shapes, i: I64, j: I64) -> tuple[I64, I64]:
     return np.where(swap, j, i), np.where(swap, i, j)
 
 
-def _space(sh: Shapes, d: float, keep: NDArray[np.bool_]) -> list[Group]:
+def _space(sh: Shapes, d: float, keep: NDArray[np.bool_], metric: Metric) -> list[Group]:
     groups: list[Group] = []
     i, j = near_pairs(sh, None, d)
     neighbours = _neighbour_lists(len(sh), i, j)
     # Notches: each prototype once, then per distinct neighbourhood where it fails.
-    notches = _batched([(p, None) for p in sh.protos], d, Relation.SPACE, intra=True, inter=False)
+    protos: list[tuple[Poly, Poly | None]] = [(p, None) for p in sh.protos]
+    notches = _batched(protos, d, Relation.SPACE, intra=True, inter=False, metric=metric)
     for k, pairs in enumerate(notches):
         if not len(pairs):
             continue
         anchors = np.flatnonzero((sh.proto == k) & keep)
         groups += _with_shielding(
-            sh, anchors, None, pairs, neighbours, lambda a, _b, shield: _notch(sh, a, shield, d)
+            sh,
+            anchors,
+            None,
+            pairs,
+            neighbours,
+            lambda a, _b, shield: _notch(sh, a, shield, d, metric),
         )
     if len(i) == 0:
         return groups
@@ -137,8 +148,10 @@ def _space(sh: Shapes, d: float, keep: NDArray[np.bool_]) -> list[Group]:
     keys = np.stack([sh.proto[a], sh.proto[b], *(sh.offset[b] - sh.offset[a]).T], axis=1)
     uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
     inverse = inverse.ravel()
-    cases = [(sh.protos[p], _shift(sh.protos[q], dx, dy)) for p, q, dx, dy in uniq]
-    results = _batched(cases, d, Relation.SPACE, intra=False, inter=True)
+    cases: list[tuple[Poly, Poly | None]] = [
+        (sh.protos[p], _shift(sh.protos[q], dx, dy)) for p, q, dx, dy in uniq
+    ]
+    results = _batched(cases, d, Relation.SPACE, intra=False, inter=True, metric=metric)
     for k, pairs in enumerate(results):
         if not len(pairs):
             continue
@@ -149,25 +162,27 @@ def _space(sh: Shapes, d: float, keep: NDArray[np.bool_]) -> list[Group]:
             b[members],
             pairs,
             neighbours,
-            lambda x, y, shield: _gap(sh, x, y, shield, d),
+            lambda x, y, shield: _gap(sh, x, y, shield, d, metric),
         )
     return groups
 
 
-def _notch(sh: Shapes, anchor: int, shield: list[Poly], d: float) -> F64:
+def _notch(sh: Shapes, anchor: int, shield: list[Poly], d: float, metric: Metric) -> F64:
     base = sh.offset[anchor]
     poly = sh.protos[int(sh.proto[anchor])]
     shifted = [_shift(s, *(-base)) for s in shield]
-    return relation_pairs([poly], None, d, Relation.SPACE, intra=True, inter=False, shield=shifted)
+    return relation_pairs(
+        [poly], None, d, Relation.SPACE, intra=True, inter=False, shield=shifted, metric=metric
+    )
 
 
-def _gap(sh: Shapes, a: int, b: int, shield: list[Poly], d: float) -> F64:
+def _gap(sh: Shapes, a: int, b: int, shield: list[Poly], d: float, metric: Metric) -> F64:
     base = sh.offset[a]
     pa = sh.protos[int(sh.proto[a])]
     pb = _shift(sh.protos[int(sh.proto[b])], *(sh.offset[b] - base))
     shifted = [_shift(s, *(-base)) for s in shield]
     return relation_pairs(
-        [pa, pb], None, d, Relation.SPACE, intra=False, inter=True, shield=shifted
+        [pa, pb], None, d, Relation.SPACE, intra=False, inter=True, shield=shifted, metric=metric
     )
 
 
@@ -220,7 +235,9 @@ def _with_shielding(
     return groups
 
 
-def _two_layers(first: Shapes, second: Shapes, d: float, relation: Relation) -> list[Group]:
+def _two_layers(
+    first: Shapes, second: Shapes, d: float, relation: Relation, metric: Metric
+) -> list[Group]:
     """Separation (``first`` vs ``second``) or enclosure (``first`` encloses ``second``)."""
     i, j = near_pairs(first, second, d)
     if len(i) == 0:
@@ -230,7 +247,7 @@ def _two_layers(first: Shapes, second: Shapes, d: float, relation: Relation) -> 
     inverse = inverse.ravel()
     groups: list[Group] = []
     cases = [(first.protos[p], _shift(second.protos[q], dx, dy)) for p, q, dx, dy in uniq]
-    computed = _batched_two(cases, d, relation)
+    computed = _batched_two(cases, d, relation, metric)
     for k, pairs in enumerate(computed):
         if not len(pairs):
             continue
@@ -239,18 +256,22 @@ def _two_layers(first: Shapes, second: Shapes, d: float, relation: Relation) -> 
             continue
         # Shielding by other second-layer shapes near the anchor (and, for enclosures, by
         # other first-layer shapes): re-check per distinct neighbourhood.
-        groups += _two_layer_members(first, second, i[members], j[members], pairs, d, relation)
+        groups += _two_layer_members(
+            first, second, i[members], j[members], pairs, d, relation, metric
+        )
     return groups
 
 
-def _batched_two(cases: list[tuple[Poly, Poly]], d: float, relation: Relation) -> list[F64]:
+def _batched_two(
+    cases: list[tuple[Poly, Poly]], d: float, relation: Relation, metric: Metric
+) -> list[F64]:
     if not cases:
         return []
     flat = [p for c in cases for p in c]
     stride = 2 * _span(flat) + 4 * int(np.ceil(d)) + 8
     firsts = [_shift(a, k * stride) for k, (a, _) in enumerate(cases)]
     seconds = [_shift(b, k * stride) for k, (_, b) in enumerate(cases)]
-    pairs = relation_pairs(firsts, seconds, d, relation, intra=False, inter=True)
+    pairs = relation_pairs(firsts, seconds, d, relation, intra=False, inter=True, metric=metric)
     return _split(pairs, stride, len(cases))
 
 
@@ -262,6 +283,7 @@ def _two_layer_members(
     pairs: F64,
     d: float,
     relation: Relation,
+    metric: Metric,
 ) -> list[Group]:
     """Group the anchors of one failing two-layer situation by what else lies near."""
     key_to_members: dict[bytes, list[int]] = {}
@@ -296,7 +318,7 @@ def _two_layer_members(
         pb = [_shift(second.polygon(b), *(-base))] + [
             _shift(second.polygon(k), *(-base)) for k in near_b
         ]
-        result = relation_pairs(pa, pb, d, relation, intra=False, inter=True)
+        result = relation_pairs(pa, pb, d, relation, intra=False, inter=True, metric=metric)
         # Keep only pairs between the anchor and its partner (others belong to other members).
         result = _restrict(result, pa[0], pb[0])
         if len(result):

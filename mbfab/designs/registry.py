@@ -23,44 +23,38 @@ class DesignKind:
     summary: str
 
 
-DESIGNS: dict[str, DesignKind] = {
-    "interdigital": DesignKind(
-        kind="interdigital",
-        params=DESIGN_PARAMS["interdigital"],
-        build=interdigital.build_interdigital,
-        summary="in-plane interdigital electrodes on two collector combs "
+# kind -> (generator, one-line summary); parameters come from the recipe's DESIGN_PARAMS.
+_GENERATORS: dict[str, tuple[Callable[[Any, RoleLayers], Device], str]] = {
+    "interdigital": (
+        interdigital.build_interdigital,
+        "in-plane interdigital electrodes on two collector combs "
         "(optional 3D posts inside the fingers)",
     ),
-    "stacked": DesignKind(
-        kind="stacked",
-        params=DESIGN_PARAMS["stacked"],
-        build=stacked.build_stacked,
-        summary="stacked thin-film cell: collector, cathode, electrolyte, anode, collector",
+    "stacked": (
+        stacked.build_stacked,
+        "stacked thin-film cell: collector, cathode, electrolyte, anode, collector",
     ),
-    "pillars": DesignKind(
-        kind="pillars",
-        params=DESIGN_PARAMS["pillars"],
-        build=arrays3d.build_pillars,
-        summary="3D pillar array etched into the substrate (mask on the features)",
+    "pillars": (
+        arrays3d.build_pillars,
+        "3D pillar array etched into the substrate (mask on the features)",
     ),
-    "holes": DesignKind(
-        kind="holes",
-        params=DESIGN_PARAMS["holes"],
-        build=arrays3d.build_holes,
-        summary="3D blind or through-hole array (mask open over the features)",
+    "holes": (
+        arrays3d.build_holes,
+        "3D blind or through-hole array (mask open over the features)",
     ),
-    "trenches": DesignKind(
-        kind="trenches",
-        params=DESIGN_PARAMS["trenches"],
-        build=arrays3d.build_trenches,
-        summary="3D trench array: parallel lines clipped to a region",
+    "trenches": (
+        arrays3d.build_trenches,
+        "3D trench array: parallel lines clipped to a region",
     ),
-    "swiss-roll": DesignKind(
-        kind="swiss-roll",
-        params=DESIGN_PARAMS["swiss-roll"],
-        build=swissroll.build_swiss_roll,
-        summary="flat Swiss-roll multilayer before release (single or twin roll)",
+    "swiss-roll": (
+        swissroll.build_swiss_roll,
+        "flat Swiss-roll multilayer before release (single or twin roll)",
     ),
+}
+
+DESIGNS: dict[str, DesignKind] = {
+    kind: DesignKind(kind, DESIGN_PARAMS[kind], build, summary)
+    for kind, (build, summary) in _GENERATORS.items()
 }
 
 

@@ -395,15 +395,7 @@ class SwissRollParams(DesignParams):
         "separator",
     )
     # The twin cell's electrolyte is a window between the rolls, not a film of the strip.
-    stack: ClassVar[tuple[str, ...]] = (
-        "sacrificial",
-        "swelling",
-        "stiff",
-        "collector",
-        "cathode",
-        "anode",
-        "separator",
-    )
+    stack: ClassVar[tuple[str, ...]] = required_roles
 
     kind: Literal["swiss-roll"] = "swiss-roll"
     twin: bool = Field(False, description="anode and cathode on two facing rolls")

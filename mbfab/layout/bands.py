@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Block", "SITES_PER_BLOCK", "lattice_blocks"]
+__all__ = ["SITES_PER_BLOCK", "Block", "lattice_blocks"]
 
 I64 = NDArray[np.int64]
 
@@ -65,7 +65,9 @@ def lattice_blocks(idx: I64, step: int) -> list[Block]:
     idx = np.asarray(idx, dtype=np.int64).reshape(-1, 2)
     if len(idx) == 0:
         return []
-    idx = idx[np.lexsort((idx[:, 0], idx[:, 1]))]
+    dr, dc = np.diff(idx[:, 1]), np.diff(idx[:, 0])
+    if not np.all((dr > 0) | ((dr == 0) & (dc > 0))):  # not yet row-major
+        idx = idx[np.lexsort((idx[:, 0], idx[:, 1]))]
     plain = _row_blocks(idx, step)
     if len(plain) <= step:  # one rectangle per member: nothing to gain
         return sorted(plain)
@@ -168,17 +170,17 @@ def _choose_bands(rows: _Rows, step: int) -> list[tuple[int, int, int, int]]:
         c1 = np.minimum.accumulate(hi[i:])
         width = c1 - c0
         height = np.arange(1, n - i + 1)
-        j = i + height
+        ends = i + height
         core = step * width * height
-        leftover = sites[j] - sites[i] - core
+        leftover = sites[ends] - sites[i] - core
         edge = step * width * np.minimum(2 * EDGE_ROWS, height)
-        blocks = step + (left[j] - left[i + 1]) + (right[j] - right[i + 1])
+        blocks = step + (left[ends] - left[i + 1]) + (right[ends] - right[i + 1])
         cost = best[i] + blocks + (leftover + edge) / SITES_PER_BLOCK
         ok = (width >= MIN_CORE) & (height >= MIN_CORE) & (core >= step * MIN_CORE_SITES)
         cost = np.where(ok, cost, np.inf)
-        better = cost < best[j]
-        best[j[better]], came[j[better]], is_band[j[better]] = cost[better], i, True
-    bands = []
+        wins = cost < best[ends]
+        best[ends[wins]], came[ends[wins]], is_band[ends[wins]] = cost[wins], i, True
+    bands: list[tuple[int, int, int, int]] = []
     j = n
     while j > 0:
         i = int(came[j])

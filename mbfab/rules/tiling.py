@@ -248,7 +248,7 @@ def _mostly_dirty(ranges: I64, unit: _Unit) -> bool:
     np.add.at(cover, (live[:, 0], live[:, 3] + 1), -1)
     np.add.at(cover, (live[:, 2] + 1, live[:, 3] + 1), 1)
     dirty = np.count_nonzero(cover.cumsum(axis=0).cumsum(axis=1)[:n1, :n2])
-    return dirty * 2 > n1 * n2
+    return bool(dirty * 2 > n1 * n2)
 
 
 def _near(boxes: F64, target: I64, reach: float) -> F64:

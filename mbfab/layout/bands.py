@@ -155,31 +155,33 @@ def _choose_bands(rows: _Rows, step: int) -> list[tuple[int, int, int, int]]:
     left, right = _changes(starts, step), _changes(ends, step)
     either = np.zeros(n, dtype=np.int64)
     either[1:] = ((starts[1:] != starts[:-1]) | (ends[1:] != ends[:-1])).sum(axis=1)
-    # A plain super-row: a new block per member whose ends change, all sites checked flat.
-    plain = either + np.diff(sites) / SITES_PER_BLOCK
+    either = np.concatenate(([0], np.cumsum(either)))
     best = np.full(n + 1, np.inf)
     best[0] = 0.0
-    came = np.zeros(n + 1, dtype=np.int64)  # start of the last segment (plain: j - 1)
+    came = np.zeros(n + 1, dtype=np.int64)  # where the last segment starts
     is_band = np.zeros(n + 1, dtype=bool)
     for i in range(n):
-        if best[i] + plain[i] < best[i + 1]:
-            best[i + 1], came[i + 1], is_band[i + 1] = best[i] + plain[i], i, False
+        stop = np.arange(i + 1, n + 1)
+        # Plain super-rows: a new block per member and per change of a row's ends.
+        cost = best[i] + step + either[stop] - either[i + 1]
+        cost += (sites[stop] - sites[i]) / SITES_PER_BLOCK
+        wins = cost < best[stop]
+        best[stop[wins]], came[stop[wins]], is_band[stop[wins]] = cost[wins], i, False
         if n - i < MIN_CORE:
             continue
         c0 = np.maximum.accumulate(lo[i:])
         c1 = np.minimum.accumulate(hi[i:])
         width = c1 - c0
-        height = np.arange(1, n - i + 1)
-        ends = i + height
+        height = stop - i
         core = step * width * height
-        leftover = sites[ends] - sites[i] - core
+        leftover = sites[stop] - sites[i] - core
         edge = step * width * np.minimum(2 * EDGE_ROWS, height)
-        blocks = step + (left[ends] - left[i + 1]) + (right[ends] - right[i + 1])
+        blocks = step + (left[stop] - left[i + 1]) + (right[stop] - right[i + 1])
         cost = best[i] + blocks + (leftover + edge) / SITES_PER_BLOCK
         ok = (width >= MIN_CORE) & (height >= MIN_CORE) & (core >= step * MIN_CORE_SITES)
         cost = np.where(ok, cost, np.inf)
-        wins = cost < best[ends]
-        best[ends[wins]], came[ends[wins]], is_band[ends[wins]] = cost[wins], i, True
+        wins = cost < best[stop]
+        best[stop[wins]], came[stop[wins]], is_band[stop[wins]] = cost[wins], i, True
     bands: list[tuple[int, int, int, int]] = []
     j = n
     while j > 0:

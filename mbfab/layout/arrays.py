@@ -14,9 +14,10 @@ features may touch the shrunk boundary within half a grid step. Features that wo
 the boundary are dropped rather than clipped: a clipped feature would need its own cell, and
 a partial pillar or hole is a defect on the wafer anyway.
 
-Hierarchy: the kept sites of each row form runs of consecutive lattice columns; runs with the
-same columns in a regular sequence of rows become one arrayed reference (``columns x rows``).
-A rectangular field is a single reference; a circle of N rows needs about N references.
+Hierarchy: the kept sites become arrayed references (``columns x rows``; hex: one per row
+parity) through :func:`mbfab.layout.bands.lattice_blocks`: a rectangular field is a single
+reference (two for hex); an irregular one (a disc) is split into bands of rows, each a large
+2D array of the columns all its rows share plus small references for the ragged row ends.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
+from mbfab.layout.bands import lattice_blocks
 from mbfab.layout.grid import DBU_UM, snap, snap_value
 from mbfab.layout.layers import Layer
 from mbfab.layout.shapes import circle_vertex_count, polygon
@@ -212,34 +214,17 @@ def _positions(grid: _Grid, idx: NDArray[np.int64]) -> Points:
     return snap(np.column_stack((xs, ys)))
 
 
-def _runs(idx: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Row runs ``(row, first column, length)`` of row-major lattice indices."""
-    if idx.size == 0:
-        return np.zeros((0, 3), dtype=np.int64)
-    breaks = np.flatnonzero((np.diff(idx[:, 1]) != 0) | (np.diff(idx[:, 0]) != 1)) + 1
-    starts = np.concatenate(([0], breaks))
-    lengths = np.diff(np.concatenate((starts, [len(idx)])))
-    return np.column_stack((idx[starts, 1], idx[starts, 0], lengths))
-
-
 def _array_references(
     unit: gdstk.Cell, grid: _Grid, idx: NDArray[np.int64]
 ) -> list[gdstk.Reference]:
     """Arrayed references of ``unit`` covering exactly the lattice sites ``idx``."""
-    groups: dict[tuple[int, int, int], list[int]] = {}
-    for row, col, length in _runs(idx).tolist():
-        groups.setdefault((col, length, row % 2 if grid.shift else 0), []).append(row)
-    step = 2 if grid.shift else 1
+    step = 2 if grid.shift else 1  # hex: even and odd rows are two plain grids
     refs = []
-    for (col, length, parity), rows in sorted(groups.items()):
-        start = 0
-        for k in range(1, len(rows) + 1):
-            if k == len(rows) or rows[k] - rows[k - 1] != step:
-                count = k - start
-                x = grid.x0 + col * grid.dx + parity * grid.shift
-                y = grid.y0 + rows[start] * grid.dy
-                refs.append(_reference(unit, (x, y), length, count, (grid.dx, step * grid.dy)))
-                start = k
+    for block in lattice_blocks(idx, step):
+        x = grid.x0 + block.col * grid.dx + (block.row % 2) * grid.shift
+        y = grid.y0 + block.row * grid.dy
+        spacing = (grid.dx, step * grid.dy)
+        refs.append(_reference(unit, (x, y), block.columns, block.rows, spacing))
     return refs
 
 

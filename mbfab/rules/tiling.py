@@ -33,6 +33,7 @@ __all__ = ["Plain", "Tiled", "tile_layer"]
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 MIN_SITES = 256  # smaller arrays are simply expanded
+EXACT_UNION_SITES = 4_000_000  # larger arrays judge their dirty sites by a bound only
 
 
 class Plain:
@@ -229,11 +230,25 @@ def _dirty_sites(ranges: I64) -> set[tuple[int, int]]:
 
 
 def _mostly_dirty(ranges: I64, unit: _Unit) -> bool:
-    """True when foreign shapes come near more than half of the sites (an upper bound of
-    their union): compacting such an array saves nothing, e.g. a lattice drawn as row runs
-    whose rows all neighbour each other."""
+    """True when foreign shapes come near more than half of the sites: compacting such an
+    array saves nothing, e.g. a lattice drawn as row runs whose rows all neighbour each other.
+    The sum of the ranges bounds their union; when the bound is inconclusive and the array
+    is not huge, the union is counted exactly (a band of a lattice clipped to a disc has
+    many small neighbours along its sides whose ranges overlap)."""
+    n1, n2 = unit.lattice.n1, unit.lattice.n2
     spans = np.clip(ranges[:, 2:] - ranges[:, :2] + 1, 0, None)
-    return int(np.prod(spans, axis=1).sum()) * 2 > unit.lattice.n1 * unit.lattice.n2
+    if int(np.prod(spans, axis=1).sum()) * 2 <= n1 * n2:
+        return False
+    if n1 * n2 > EXACT_UNION_SITES:
+        return True
+    live = ranges[np.all(spans > 0, axis=1)]
+    cover = np.zeros((n1 + 1, n2 + 1), dtype=np.int32)
+    np.add.at(cover, (live[:, 0], live[:, 1]), 1)
+    np.add.at(cover, (live[:, 2] + 1, live[:, 1]), -1)
+    np.add.at(cover, (live[:, 0], live[:, 3] + 1), -1)
+    np.add.at(cover, (live[:, 2] + 1, live[:, 3] + 1), 1)
+    dirty = np.count_nonzero(cover.cumsum(axis=0).cumsum(axis=1)[:n1, :n2])
+    return bool(dirty * 2 > n1 * n2)
 
 
 def _near(boxes: F64, target: I64, reach: float) -> F64:
@@ -306,7 +321,9 @@ def tile_layer(placements: Sequence[Placement], reach: float) -> Tiled | None:
                 count += len(offsets)
             continue
         order, w, reps = _sites(unit, box, _dirty_sites(ranges), reach)
-        where = np.array([unit.site(i, j) for i, j in order], dtype=np.int64)
+        ij = np.array(order, dtype=np.int64).reshape(-1, 2)
+        lat = unit.lattice
+        where = lat.origin + ij[:, :1] * lat.v1 + ij[:, 1:] * lat.v2
         index = {s: n for n, s in enumerate(order)}
         for k, delta in zip(unit.protos, unit.deltas, strict=True):
             proto_parts.append(np.full(len(order), renumber[k], dtype=np.int64))

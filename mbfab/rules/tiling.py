@@ -220,13 +220,27 @@ def _index_boxes(unit: _Unit, box: I64, foreign: F64, reach: float) -> I64:
     return np.column_stack([start, stop])
 
 
-def _dirty_sites(ranges: I64) -> set[tuple[int, int]]:
-    """Sites whose unit box comes within reach of a foreign box (a superset)."""
-    out: set[tuple[int, int]] = set()
-    for i0, j0, i1, j1 in ranges.tolist():
-        if i0 <= i1 and j0 <= j1:
-            out.update((i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1))
-    return out
+def _dirty_sites(ranges: I64, unit: _Unit) -> I64:
+    """Sites (``(M, 2)`` lattice indices, row-major order) whose unit box comes within reach
+    of a foreign box: the union of the index ranges (a superset of the truly affected)."""
+    n1, n2 = unit.lattice.n1, unit.lattice.n2
+    spans = np.clip(ranges[:, 2:] - ranges[:, :2] + 1, 0, None)
+    live = ranges[np.all(spans > 0, axis=1)]
+    if n1 * n2 > EXACT_UNION_SITES:
+        found = {
+            (i, j)
+            for i0, j0, i1, j1 in live.tolist()
+            for i in range(i0, i1 + 1)
+            for j in range(j0, j1 + 1)
+        }
+        return np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+    # Union of rectangles by a 2D difference array: +1/-1 at the corners, then prefix sums.
+    cover = np.zeros((n1 + 1, n2 + 1), dtype=np.int32)
+    np.add.at(cover, (live[:, 0], live[:, 1]), 1)
+    np.add.at(cover, (live[:, 2] + 1, live[:, 1]), -1)
+    np.add.at(cover, (live[:, 0], live[:, 3] + 1), -1)
+    np.add.at(cover, (live[:, 2] + 1, live[:, 3] + 1), 1)
+    return np.argwhere(cover.cumsum(axis=0).cumsum(axis=1)[:n1, :n2] > 0).astype(np.int64)
 
 
 def _mostly_dirty(ranges: I64, unit: _Unit) -> bool:
@@ -241,14 +255,7 @@ def _mostly_dirty(ranges: I64, unit: _Unit) -> bool:
         return False
     if n1 * n2 > EXACT_UNION_SITES:
         return True
-    live = ranges[np.all(spans > 0, axis=1)]
-    cover = np.zeros((n1 + 1, n2 + 1), dtype=np.int32)
-    np.add.at(cover, (live[:, 0], live[:, 1]), 1)
-    np.add.at(cover, (live[:, 2] + 1, live[:, 1]), -1)
-    np.add.at(cover, (live[:, 0], live[:, 3] + 1), -1)
-    np.add.at(cover, (live[:, 2] + 1, live[:, 3] + 1), 1)
-    dirty = np.count_nonzero(cover.cumsum(axis=0).cumsum(axis=1)[:n1, :n2])
-    return bool(dirty * 2 > n1 * n2)
+    return len(_dirty_sites(ranges, unit)) * 2 > n1 * n2
 
 
 def _near(boxes: F64, target: I64, reach: float) -> F64:
@@ -320,7 +327,7 @@ def tile_layer(placements: Sequence[Placement], reach: float) -> Tiled | None:
                 weight_parts.append(np.ones(len(offsets), dtype=np.int64))
                 count += len(offsets)
             continue
-        order, w, reps = _sites(unit, box, _dirty_sites(ranges), reach)
+        order, w, reps = _sites(unit, box, _dirty_sites(ranges, unit), reach)
         ij = np.array(order, dtype=np.int64).reshape(-1, 2)
         lat = unit.lattice
         where = lat.origin + ij[:, :1] * lat.v1 + ij[:, 1:] * lat.v2
@@ -351,32 +358,45 @@ _ClassSites = tuple[range, range, frozenset[tuple[int, int]]]
 
 
 def _sites(
-    unit: _Unit, box: I64, dirty: set[tuple[int, int]], reach: float
+    unit: _Unit, box: I64, dirty: I64, reach: float
 ) -> tuple[list[tuple[int, int]], I64, list[tuple[tuple[int, int], _ClassSites]]]:
-    """Sites to place explicitly (sorted), their weights, and each class representative;
-    ``dirty`` sites (near other shapes) are placed one by one."""
+    """Sites to place explicitly (row-major), their weights, and each class representative;
+    ``dirty`` sites (``(M, 2)`` indices of sites near other shapes) are placed one by one,
+    and every explicit site's neighbours within reach complete its surroundings (weight 0)."""
     lat = unit.lattice
     extent = (box[2:] - box[:2]).astype(np.float64)
     steps = _steps(lat, extent, reach)
     assert steps is not None
     ka, kb = steps
-    frozen = frozenset(dirty)
-    sites: dict[tuple[int, int], int] = dict.fromkeys(dirty, 1)
-    centres = list(dirty)
+    frozen = frozenset(map(tuple, dirty.tolist()))
     reps: list[tuple[tuple[int, int], _ClassSites]] = []
+    rep_sites, rep_sizes = [], []
     for rows in _axis_classes(lat.n1, ka):
+        in_rows = (dirty[:, 0] >= rows.start) & (dirty[:, 0] < rows.stop)
         for cols in _axis_classes(lat.n2, kb):
-            inside = sum(1 for s in dirty if s[0] in rows and s[1] in cols)
+            inside = np.count_nonzero(
+                in_rows & (dirty[:, 1] >= cols.start) & (dirty[:, 1] < cols.stop)
+            )
             size = len(rows) * len(cols) - inside
             if size == 0:
                 continue
-            rep = next((i, j) for i in rows for j in cols if (i, j) not in dirty)
-            sites[rep] = size
-            centres.append(rep)
+            rep = next((i, j) for i in rows for j in cols if (i, j) not in frozen)
+            rep_sites.append(rep)
+            rep_sizes.append(size)
             reps.append((rep, (rows, cols, frozen)))
-    for ci, cj in centres:
-        for i in range(max(0, ci - ka), min(lat.n1, ci + ka + 1)):
-            for j in range(max(0, cj - kb), min(lat.n2, cj + kb + 1)):
-                sites.setdefault((i, j), 0)
-    order = sorted(sites)
-    return order, np.array([sites[s] for s in order], dtype=np.int64), reps
+    n2 = lat.n2
+    centres = np.concatenate([dirty, np.array(rep_sites, dtype=np.int64).reshape(-1, 2)])
+    da, db = np.meshgrid(np.arange(-ka, ka + 1), np.arange(-kb, kb + 1), indexing="ij")
+    around = (centres[:, None, :] + np.column_stack([da.ravel(), db.ravel()])[None]).reshape(-1, 2)
+    inside_lattice = (
+        (around[:, 0] >= 0) & (around[:, 0] < lat.n1) & (around[:, 1] >= 0) & (around[:, 1] < n2)
+    )
+    # Codes i * n2 + j sort row-major, as (i, j) tuples do.
+    codes = np.unique(around[inside_lattice, 0] * n2 + around[inside_lattice, 1])
+    weights = np.zeros(len(codes), dtype=np.int64)
+    weights[np.searchsorted(codes, dirty[:, 0] * n2 + dirty[:, 1])] = 1
+    if rep_sites:
+        rep_codes = np.array([i * n2 + j for i, j in rep_sites], dtype=np.int64)
+        weights[np.searchsorted(codes, rep_codes)] = rep_sizes
+    order = list(zip((codes // n2).tolist(), (codes % n2).tolist(), strict=True))
+    return order, weights, reps

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from mbfab import __version__
-from mbfab.errors import MbfabError
+from mbfab.errors import MbfabError, OutputError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
 
@@ -118,7 +118,10 @@ def check_command(
         for line in to_table(findings, max_markers):
             click.echo(line)
     if lyrdb is not None:
-        lyrdb.write_text(to_lyrdb(findings, name), encoding="utf-8")
+        try:
+            lyrdb.write_text(to_lyrdb(findings, name), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {lyrdb}: {exc.strerror}") from None
     sys.exit(exit_status(findings, strict))
 
 

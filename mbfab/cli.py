@@ -46,6 +46,18 @@ _target_option = click.option(
 )
 
 
+def _output_option(default: Path) -> Callable[[F], F]:
+    return click.option(
+        "-o",
+        "--output",
+        "output",
+        default=default,
+        show_default=True,
+        type=click.Path(path_type=Path, file_okay=False),
+        help="output root folder",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mbfab")
 def main() -> None:
@@ -54,15 +66,7 @@ def main() -> None:
 
 @main.command("compile")
 @click.argument("recipes", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    default=Path("masks"),
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="output root folder",
-)
+@_output_option(Path("masks"))
 @click.option("-q", "--quiet", is_flag=True, help="print nothing but errors")
 @_target_option
 @_user_errors
@@ -146,15 +150,7 @@ def traveler_command(recipe: Path, target: str | None) -> None:
     metavar="KEY=V1,V2,...",
     help="recipe key path and values, e.g. design.gap=10um,20um,40um (repeat for a grid)",
 )
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    default=Path("sweeps"),
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="output root folder",
-)
+@_output_option(Path("sweeps"))
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="parallel processes")
 @_user_errors
 def sweep_command(recipe: Path, settings: tuple[str, ...], output: Path, jobs: int | None) -> None:

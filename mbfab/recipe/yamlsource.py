@@ -37,6 +37,8 @@ class SourceMap:
 
 @dataclass
 class YamlDocument:
+    """Plain Python data of a YAML file and where each key path came from."""
+
     data: Any
     source: SourceMap
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from mbfab import __version__
-from mbfab.errors import MbfabError
+from mbfab.errors import MbfabError, OutputError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
 
@@ -46,6 +46,18 @@ _target_option = click.option(
 )
 
 
+def _output_option(default: Path) -> Callable[[F], F]:
+    return click.option(
+        "-o",
+        "--output",
+        "output",
+        default=default,
+        show_default=True,
+        type=click.Path(path_type=Path, file_okay=False),
+        help="output root folder",
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mbfab")
 def main() -> None:
@@ -54,15 +66,7 @@ def main() -> None:
 
 @main.command("compile")
 @click.argument("recipes", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    default=Path("masks"),
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="output root folder",
-)
+@_output_option(Path("masks"))
 @click.option("-q", "--quiet", is_flag=True, help="print nothing but errors")
 @_target_option
 @_user_errors
@@ -118,7 +122,10 @@ def check_command(
         for line in to_table(findings, max_markers):
             click.echo(line)
     if lyrdb is not None:
-        lyrdb.write_text(to_lyrdb(findings, name), encoding="utf-8")
+        try:
+            lyrdb.write_text(to_lyrdb(findings, name), encoding="utf-8")
+        except OSError as exc:
+            raise OutputError(f"cannot write {lyrdb}: {exc.strerror}") from None
     sys.exit(exit_status(findings, strict))
 
 
@@ -143,15 +150,7 @@ def traveler_command(recipe: Path, target: str | None) -> None:
     metavar="KEY=V1,V2,...",
     help="recipe key path and values, e.g. design.gap=10um,20um,40um (repeat for a grid)",
 )
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    default=Path("sweeps"),
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="output root folder",
-)
+@_output_option(Path("sweeps"))
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="parallel processes")
 @_user_errors
 def sweep_command(recipe: Path, settings: tuple[str, ...], output: Path, jobs: int | None) -> None:

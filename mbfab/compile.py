@@ -10,6 +10,7 @@ from typing import Any
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
 from mbfab.designs.finish import mask_layout, with_seal
+from mbfab.errors import RecipeError
 from mbfab.estimate import estimate_device
 from mbfab.layout import Layer, bounding_box, write_gds
 from mbfab.output import (
@@ -36,6 +37,7 @@ from mbfab.output.handoff import (
     write_plate,
 )
 from mbfab.output.html_report import render_report_html
+from mbfab.output.plates import BiasRemovesFeatures
 from mbfab.output.process import PlateRef, Traveler, build_traveler
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
@@ -109,7 +111,12 @@ def build_plates(
             top_name=plate_cell_name(recipe.name, spec.name),
         )
         prep = prep_settings(recipe, spec.name, field, target)
-        plates.append(make_plate(masks.cell, request, field, recipe.output.tone, prep, features))
+        try:
+            plate = make_plate(masks.cell, request, field, recipe.output.tone, prep, features)
+        except BiasRemovesFeatures as exc:
+            where = ("output", "bias", spec.name)
+            raise RecipeError([loaded.source.error(where, str(exc))]) from None
+        plates.append(plate)
     return plates
 
 

@@ -76,6 +76,8 @@ def _assign(data: Any, path: tuple[str | int, ...], value: Any, key: str) -> Non
 
 @dataclass(frozen=True)
 class Variant:
+    """One point of the sweep grid: its number, the values set and its recipe file."""
+
     index: int
     values: dict[str, Any]
     recipe_path: Path

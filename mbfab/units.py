@@ -36,7 +36,10 @@ def parse_length(value: object, default_unit: str = "um") -> float:
     if isinstance(value, bool) or value is None:
         raise UnitError(f"expected a length such as 10 or '10 um', got {value!r}")
     if isinstance(value, int | float):
-        number, unit = float(value), default_unit
+        try:
+            number, unit = float(value), default_unit
+        except OverflowError:
+            raise UnitError(f"length of {len(str(abs(value)))} digits is too large") from None
     elif isinstance(value, str):
         match = _QUANTITY.match(value)
         if not match:

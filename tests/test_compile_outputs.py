@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 import klayout.db as kdb
@@ -75,6 +76,14 @@ def test_failed_run_leaves_previous_outputs_untouched(
     assert {p.name: p.read_bytes() for p in out.iterdir() if p != marker} == before
     assert marker.read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny", "tiny.yaml"]  # no temp left
+
+
+def test_output_folder_gets_the_usual_permissions(minimal_recipe: Path, tmp_path: Path) -> None:
+    """The staging folder becomes the output: it must not keep mkdtemp's private 0o700."""
+    plain = tmp_path / "plain"
+    plain.mkdir()  # what any new folder gets under the current umask
+    out = compile_recipe(minimal_recipe, tmp_path / "masks").output_dir
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
 
 
 def test_successful_run_replaces_the_folder_whole(minimal_recipe: Path, tmp_path: Path) -> None:

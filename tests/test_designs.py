@@ -225,12 +225,6 @@ def test_swiss_roll_stack_enclosures(name: str) -> None:
     assert len(getattr(collectors, "geoms", [collectors])) == 2  # two separate nets
 
 
-def test_twin_roll_footprint_of_the_example() -> None:
-    # The twin example: 250 um strips, 80 um anchors, 100 um gap; tubes 90 um across give
-    # 250 * (2 * (80 + 90) + 100) = 110 000 um2 = 0.11 mm2 (the reported packaged footprint).
-    assert 250 * (2 * (80 + 90) + 100) == 110_000
-
-
 def test_xor_debug_layout_shows_only_changes(tmp_path: Path) -> None:
     golden = GOLDEN.parent / "golden"
     write_xor(build("stacked"), golden / "stacked.gds", tmp_path / "same.gds")

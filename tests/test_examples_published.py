@@ -6,6 +6,7 @@ from the paper is +-30 %."""
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,23 @@ def test_li_twin_swiss_roll() -> None:
     _band(est["footprint"]["area_mm2"], 0.11, 0.7, 1.3)
     _band(est["cell"]["areal_capacity_uah_cm2"], 136.0, 1.0, 3.0)
     assert est["cell"]["voltage_v"] == pytest.approx(181 / 136, rel=0.01)
+
+
+def test_li_twin_swiss_roll_footprint_by_hand() -> None:
+    """Each 940 um strip rolls from the stated 40 um first turn in turns of
+    0.02 + 0.02 + 0.1 + 1 = 1.14 um (strain layers, collector, its electrode). Archimedean
+    winding, L = pi N (D0 + t (N - 1)): N = (-(D0 - t) + sqrt((D0 - t)^2 + 4 t L / pi)) / 2t
+    = (-38.86 + sqrt(1510.1 + 1364.4)) / 2.28 = 6.4712, D = D0 + 2 t N = 54.754 um.
+    The cell: two 80 um anchors, two tubes and the 100 um gap, 250 um wide = 92 377 um2."""
+    t, d0, length = 1.14, 40.0, 940.0
+    turns = (-(d0 - t) + math.sqrt((d0 - t) ** 2 + 4 * t * length / math.pi)) / (2 * t)
+    outer = d0 + 2 * t * turns
+    assert (turns, outer) == (pytest.approx(6.4712, abs=1e-4), pytest.approx(54.754, abs=1e-3))
+    roll = estimates("swissroll_twin")["roll"]
+    assert roll["turn_thickness_um"] == pytest.approx(t)
+    assert roll["turns"] == pytest.approx(turns, rel=1e-5)
+    assert roll["outer_diameter_um"] == pytest.approx(outer, rel=1e-5)
+    assert roll["rolled_footprint_um2"] == pytest.approx((2 * 80 + 2 * outer + 100) * 250, rel=1e-5)
 
 
 def test_cmems_posts_say_why_there_is_no_capacity() -> None:

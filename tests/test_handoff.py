@@ -78,6 +78,18 @@ def _klayout_area_um2(path: Path, spec: tuple[int, int]) -> tuple[float, int]:
     return region.area() * layout.dbu**2, layout.cells()
 
 
+def test_a_bias_that_removes_every_feature_is_a_located_error(tmp_path: Path) -> None:
+    """The cathode fingers are 90 um wide: -100 um of bias leaves nothing to write (the plate
+    came out blank, dark field all over, with exit 0)."""
+    path = _recipe(tmp_path, bias={"cathode": "-100 um"})
+    with pytest.raises(RecipeError) as caught:
+        compile_recipe(path, tmp_path / "out")
+    (line,) = caught.value.lines()
+    assert line.startswith(f"{path}:") and ": output.bias.cathode: " in line
+    assert "removes every feature" in line
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 @pytest.mark.parametrize(
     "options",
     [

@@ -27,6 +27,7 @@ from mbfab.layout import (
     rounded_rectangle,
     uses_hierarchy,
     write_gds,
+    write_oas,
 )
 
 from conftest import SHARED_GDS
@@ -130,6 +131,23 @@ def test_corrupt_and_truncated_files_get_clear_errors(tmp_path: Path) -> None:
             read_layout(path)
     with pytest.raises(GdsReadError, match="no such file"):
         read_layout(tmp_path / "missing.gds")
+
+
+def test_truncated_oasis_is_refused_before_gdstk_reads_it(tmp_path: Path) -> None:
+    """gdstk crashes (SIGSEGV) on some truncated OASIS files and silently reads a partial
+    layout from others; the OASIS END record is the file's last 256 bytes."""
+    good = tmp_path / "good.oas"
+    write_oas(_array_cell(), good)
+    data = good.read_bytes()
+    assert data[-256] == 2  # END record id
+    for cut in (20, len(data) // 2, len(data) - 1):
+        path = tmp_path / f"cut{cut}.oas"
+        path.write_bytes(data[:cut])
+        with pytest.raises(GdsReadError, match="truncated OASIS file"):
+            read_layout(path)
+    (tmp_path / "text.oas").write_bytes(b"hello world, not a layout\n" * 20)
+    with pytest.raises(GdsReadError, match="not an OASIS file"):
+        read_layout(tmp_path / "text.oas")
 
 
 FOREIGN = sorted(SHARED_GDS.rglob("*.gds")) + sorted(SHARED_GDS.rglob("*.oas"))

@@ -145,6 +145,12 @@ def test_deck_errors_are_located_and_exit_2(tmp_path: Path) -> None:
     assert "rules[1].id" in err and "rules[1].layers[0]" in err and "rules[1].value" in err
 
 
+def test_unwritable_lyrdb_is_a_user_error(tmp_path: Path) -> None:
+    code, _, err = _run("check", str(RECIPE), "--lyrdb", str(tmp_path / "no" / "x.lyrdb"))
+    assert code == 2
+    assert err.startswith("error: cannot write ") and "Traceback" not in err
+
+
 def test_corrupt_and_truncated_gds_exit_2(tmp_path: Path) -> None:
     good = (SHARED / "gdsfactory_tests" / "big_rect.gds").read_bytes() if SHARED.is_dir() else b""
     if not good:

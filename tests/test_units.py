@@ -47,6 +47,8 @@ def test_bare_numbers_take_the_default_unit() -> None:
         ([1, 2], "expected a length"),
         ("nan um", "cannot read"),
         (math.inf, "not finite"),
+        # YAML reads a long digit string as an exact int, too large for a float
+        pytest.param(10**400, "too large", id="huge-int"),
     ],
 )
 def test_bad_lengths_are_refused(value: object, fragment: str) -> None:

@@ -21,11 +21,13 @@ def electrode_role(spec: LayerSpec) -> str | None:
 
 
 def bbox_area_um2(box: BBox) -> float:
+    """Area of an axis-aligned box ``((x0, y0), (x1, y1))`` in um2."""
     (x0, y0), (x1, y1) = box
     return (x1 - x0) * (y1 - y0)
 
 
 def union_bbox(boxes: list[BBox]) -> BBox | None:
+    """The box around ``boxes``; None for none."""
     if not boxes:
         return None
     return (

@@ -26,6 +26,9 @@ FIXED_TIMESTAMP = dt.datetime(2000, 1, 1, 0, 0, 0)
 GDS_MAX_POINTS = 8190
 
 _GDS_HEADER = b"\x00\x06\x00\x02"  # record length 6, HEADER record, 2-byte integer
+_OASIS_MAGIC = b"%SEMI-OASIS\r\n"
+#: The OASIS END record (id 2) is padded so that it is exactly the file's last 256 bytes.
+_OASIS_END_BYTES = 256
 
 
 def write_gds(
@@ -64,6 +67,7 @@ def read_layout(path: Path | str) -> gdstk.Library:
         raise GdsReadError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix in {".oas", ".oasis"}:
+        _check_oasis_framing(path)
         try:
             return gdstk.read_oas(str(path), unit=USER_UNIT_M)
         except Exception as exc:  # gdstk raises bare RuntimeError/OSError on bad data
@@ -99,6 +103,15 @@ def _check_gds_framing(path: Path) -> None:
         if record == 0x04:  # ENDLIB
             return
     raise GdsReadError(f"{path}: truncated GDSII file (no ENDLIB record)")
+
+
+def _check_oasis_framing(path: Path) -> None:
+    """Refuse non-OASIS and truncated files: gdstk crashes on some, reads others partially."""
+    data = path.read_bytes()
+    if not data.startswith(_OASIS_MAGIC):
+        raise GdsReadError(f"{path}: not an OASIS file (no %SEMI-OASIS magic at byte 0)")
+    if len(data) < len(_OASIS_MAGIC) + _OASIS_END_BYTES or data[-_OASIS_END_BYTES] != 2:
+        raise GdsReadError(f"{path}: truncated OASIS file (no END record in the last 256 bytes)")
 
 
 def top_cell(library: gdstk.Library, name: str | None = None) -> gdstk.Cell:

@@ -15,6 +15,7 @@ import numpy as np
 
 __all__ = ["Preview", "preview"]
 
+_Element = gdstk.Polygon | gdstk.Reference
 #: Layer that carries the outlines of cut-down arrays inside the temporary copy.
 _OUTLINE = (0xFFFF, 0xFFFF)
 
@@ -43,7 +44,7 @@ def _trim(repetition: gdstk.Repetition, keep: int) -> gdstk.Repetition:
     return gdstk.Repetition(offsets=[tuple(o) for o in offsets])
 
 
-def _outline(element: gdstk.Polygon | gdstk.Reference) -> gdstk.Polygon | None:
+def _outline(element: _Element) -> gdstk.Polygon | None:
     box = element.bounding_box()
     if box is None:
         return None
@@ -61,6 +62,16 @@ def preview(
     copies: dict[str, gdstk.Cell] = {}
     counts = {"total": 0, "drawn": 0}
 
+    def place(out: gdstk.Cell, original: _Element, copy: _Element) -> None:
+        """Add ``copy`` with the repetition of ``original`` cut down, and its outline."""
+        if original.repetition.size > 0:
+            copy.repetition = _trim(original.repetition, keep)
+            counts["total"] += original.repetition.size
+            counts["drawn"] += copy.repetition.size
+            if copy.repetition.size < original.repetition.size and (box := _outline(original)):
+                out.add(box)
+        out.add(copy)
+
     def visit(cell: gdstk.Cell) -> gdstk.Cell:
         if cell.name in copies:
             return copies[cell.name]
@@ -68,14 +79,7 @@ def preview(
         for poly in cell.polygons:
             if (poly.layer, poly.datatype) not in wanted:
                 continue
-            copy = poly.copy()
-            if poly.repetition.size > 0:
-                copy.repetition = _trim(poly.repetition, keep)
-                counts["total"] += poly.repetition.size
-                counts["drawn"] += copy.repetition.size
-                if copy.repetition.size < poly.repetition.size and (box := _outline(poly)):
-                    out.add(box)
-            out.add(copy)
+            place(out, poly, poly.copy())
         for ref in cell.references:
             if not isinstance(ref.cell, gdstk.Cell):
                 continue
@@ -83,13 +87,7 @@ def preview(
             placed = gdstk.Reference(
                 child, ref.origin, ref.rotation, ref.magnification, ref.x_reflection
             )
-            if ref.repetition.size > 0:
-                placed.repetition = _trim(ref.repetition, keep)
-                counts["total"] += ref.repetition.size
-                counts["drawn"] += placed.repetition.size
-                if placed.repetition.size < ref.repetition.size and (box := _outline(ref)):
-                    out.add(box)
-            out.add(placed)
+            place(out, ref, placed)
         copies[cell.name] = out
         return out
 

@@ -33,7 +33,14 @@ def staged_directory(final: Path) -> Iterator[Path]:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create output folder {parent}: {exc}") from None
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=parent))
+        # mkdtemp makes the folder private (0o700); the outputs get what any new folder gets.
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
+    except OSError as exc:
+        raise OutputError(f"cannot write in output folder {parent}: {exc}") from None
     try:
         yield staging
     except BaseException:

@@ -41,6 +41,7 @@ from mbfab.layout.dataprep import (
 from mbfab.output.tone import PlateTone, Polarity, ToneMode, decide_tone
 
 __all__ = [
+    "BiasRemovesFeatures",
     "Plate",
     "PlateRequest",
     "PrepSettings",
@@ -94,6 +95,10 @@ class Plate:
     messages: list[str] = dc_field(default_factory=list)
 
 
+class BiasRemovesFeatures(ValueError):
+    """A negative CD bias shrank every device feature of a layer away (a blank plate)."""
+
+
 def mask_field(device_bbox: BBox, margin_um: float) -> BBox:
     """The plate window: the device's bounding box grown by ``margin_um`` on every side."""
     (x0, y0), (x1, y1) = device_bbox
@@ -127,8 +132,13 @@ def make_plate(
     messages: list[str] = []
     measured = cell if features is None else extract_layer(features, spec, "CD_MEASURE")
     if prep.cd_bias_um:
+        had_features = layer_stats(measured, spec).polygons > 0
         for target in {id(cell): cell, id(measured): measured}.values():
             size_in_place(target, layer, prep.cd_bias_um / 2.0)
+        if had_features and not layer_stats(measured, spec).polygons:
+            raise BiasRemovesFeatures(
+                f"a CD bias of {prep.cd_bias_um:g} um removes every feature of layer {layer.name}"
+            )
         messages.append(f"CD bias {prep.cd_bias_um:+g} um (each edge {prep.cd_bias_um / 2:+g} um)")
     critical = _critical(measured, prep)
     if prep.maskless:

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from mbfab.errors import UnitError
+from mbfab.layout.grid import DBU_UM
 from mbfab.units import parse_length
 
 __all__ = [
@@ -29,12 +30,24 @@ def units_of(info: ValidationInfo) -> str:
     return str(context.get("units", "um"))
 
 
+#: GDSII stores coordinates as 32-bit integers of the database unit: beyond this no layout
+#: can hold the length (and float geometry breaks down long before 1e30 um).
+MAX_LENGTH_UM = (2**31 - 1) * DBU_UM
+
+
 def to_micrometres(value: Any, info: ValidationInfo) -> float:
     """Pydantic validator: a length in the recipe's units (or with its own) -> um."""
     try:
-        return parse_length(value, units_of(info))
+        length = parse_length(value, units_of(info))
     except UnitError as exc:
         raise PydanticCustomError("length", str(exc)) from None
+    if abs(length) > MAX_LENGTH_UM:
+        raise PydanticCustomError(
+            "length_range",
+            "length {value} um is beyond the {limit} a GDSII file holds on the 1 nm grid",
+            {"value": f"{length:g}", "limit": f"{MAX_LENGTH_UM / 1e6:.1f} m"},
+        )
+    return length
 
 
 def _positive(value: float) -> float:

@@ -37,8 +37,15 @@ class SourceMap:
 
 @dataclass
 class YamlDocument:
+    """Plain Python data of a YAML file and where each key path came from."""
+
     data: Any
     source: SourceMap
+
+
+#: Aliases let a few lines name exponentially many values ("billion laughs"); no recipe
+#: comes near this many.
+_MAX_VALUES = 1_000_000
 
 
 class _Builder:
@@ -46,11 +53,27 @@ class _Builder:
         self.source = source
         self.constructor = yaml.constructor.SafeConstructor()
         self.problems: list[InputError] = []
+        self.built = 0
+        self.open: set[int] = set()  # ids of the collections being built: an alias cycle
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.source.positions.setdefault(
             path, (node.start_mark.line + 1, node.start_mark.column + 1)
         )
+        self.built += 1
+        if self.built > _MAX_VALUES:
+            raise _problem(node, f"more than {_MAX_VALUES} values (aliases expand too far)")
+        if not isinstance(node, yaml.CollectionNode):
+            return self.constructor.construct_object(node, deep=True)
+        if id(node) in self.open:
+            raise _problem(node, "an alias refers to the node that contains it")
+        self.open.add(id(node))
+        try:
+            return self._build_collection(node, path)
+        finally:
+            self.open.discard(id(node))
+
+    def _build_collection(self, node: yaml.CollectionNode, path: KeyPath) -> Any:
         if isinstance(node, yaml.MappingNode):
             self.constructor.flatten_mapping(node)
             result: dict[Any, Any] = {}
@@ -69,9 +92,11 @@ class _Builder:
                 self.source.positions[child] = position
                 result[key] = self.build(value_node, child)
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self.constructor.construct_object(node, deep=True)
+        return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+
+
+def _problem(node: yaml.Node, message: str) -> yaml.MarkedYAMLError:
+    return yaml.constructor.ConstructorError(problem=message, problem_mark=node.start_mark)
 
 
 def load_yaml(path: Path) -> YamlDocument:

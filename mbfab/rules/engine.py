@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from mbfab.layout import DBU_UM, layers_in, read_layout, top_cell
 from mbfab.layout.placements import layer_placements, read_flat_polygons
-from mbfab.rules.geom import merge, to_shapely
+from mbfab.rules.geom import from_shapely, merge, to_shapely
 from mbfab.rules.index import (
     Shapes,
     from_flat,
@@ -256,7 +256,7 @@ def _overlap(rule: Rule, a: Shapes, b: Shapes, max_markers: int) -> Finding:
     for x, y in zip(i.tolist(), j.tolist(), strict=True):
         inter = to_shapely(a.polygon(x)).intersection(to_shapely(b.polygon(y)))
         if inter.area > 0:
-            pieces += [p for p in merge_pieces(inter)]
+            pieces += from_shapely(inter)
     for poly in merge(pieces):  # type: ignore[arg-type]
         finding.count += 1
         area = abs(to_shapely(poly).area) * DBU_UM * DBU_UM
@@ -264,9 +264,3 @@ def _overlap(rule: Rule, a: Shapes, b: Shapes, max_markers: int) -> Finding:
         if len(finding.markers) < max_markers:
             finding.markers.append(Marker(_um(poly[0].astype(np.float64)), round(area, 6)))
     return finding
-
-
-def merge_pieces(geometry: shapely.Geometry) -> list[list[NDArray[np.int64]]]:
-    from mbfab.rules.geom import from_shapely
-
-    return from_shapely(geometry)

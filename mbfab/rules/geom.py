@@ -51,6 +51,7 @@ def orient(rings: Sequence[NDArray[np.int64]]) -> Poly:
 
 
 def to_shapely(poly: Poly) -> shapely.Polygon:
+    """A polygon given as hull then holes as a shapely polygon."""
     return shapely.Polygon(poly[0], [r for r in poly[1:]])
 
 

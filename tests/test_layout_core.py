@@ -158,3 +158,23 @@ FOREIGN = sorted(SHARED_GDS.rglob("*.gds")) + sorted(SHARED_GDS.rglob("*.oas"))
 def test_foreign_files_read(path: Path) -> None:
     library = read_layout(path)
     assert library.cells
+
+
+def test_corrupt_oasis_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    """gdstk can segfault on a flipped byte inside an OASIS file; reading must survive it."""
+    from mbfab.layout.gdsio import write_oas
+
+    good = tmp_path / "good.oas"
+    write_oas(_array_cell(), good)
+    data = good.read_bytes()
+    assert read_layout(good).cells
+    # Flipping byte 27, 46 or 53 of this 352-byte file made gdstk 1.0.2 crash with SIGSEGV in
+    # process; 14 and 20 make it fail or pass cleanly.
+    assert len(data) == 352
+    for position in (14, 20, 27, 46, 53):
+        bad = tmp_path / f"flip{position}.oas"
+        bad.write_bytes(data[:position] + bytes([data[position] ^ 0xFF]) + data[position + 1 :])
+        try:
+            read_layout(bad)
+        except GdsReadError as exc:
+            assert "OASIS" in str(exc)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import gdstk
@@ -68,6 +70,7 @@ def read_layout(path: Path | str) -> gdstk.Library:
     suffix = path.suffix.lower()
     if suffix in {".oas", ".oasis"}:
         _check_oasis_framing(path)
+        _probe_oasis_in_child(path)
         try:
             return gdstk.read_oas(str(path), unit=USER_UNIT_M)
         except Exception as exc:  # gdstk raises bare RuntimeError/OSError on bad data
@@ -112,6 +115,21 @@ def _check_oasis_framing(path: Path) -> None:
         raise GdsReadError(f"{path}: not an OASIS file (no %SEMI-OASIS magic at byte 0)")
     if len(data) < len(_OASIS_MAGIC) + _OASIS_END_BYTES or data[-_OASIS_END_BYTES] != 2:
         raise GdsReadError(f"{path}: truncated OASIS file (no END record in the last 256 bytes)")
+
+
+def _probe_oasis_in_child(path: Path) -> None:
+    """Read the file once in a child process first: on some corrupt OASIS data gdstk crashes
+    the interpreter (a segmentation fault), which must become an error, not take mbfab down."""
+    probe = "import sys, gdstk; gdstk.read_oas(sys.argv[1])"
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", probe, str(path)], capture_output=True, timeout=600, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise GdsReadError(f"{path}: cannot read OASIS file (the reader did not finish)") from None
+    if result.returncode != 0:
+        how = "crashed" if result.returncode < 0 else "failed"
+        raise GdsReadError(f"{path}: corrupt OASIS file (the reader {how})")
 
 
 def top_cell(library: gdstk.Library, name: str | None = None) -> gdstk.Cell:

@@ -37,7 +37,7 @@ from mbfab.output.handoff import (
     write_plate,
 )
 from mbfab.output.html_report import render_report_html
-from mbfab.output.plates import BiasRemovesFeatures
+from mbfab.output.plates import PrepError
 from mbfab.output.process import PlateRef, Traveler, build_traveler
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
@@ -113,9 +113,8 @@ def build_plates(
         prep = prep_settings(recipe, spec.name, field, target)
         try:
             plate = make_plate(masks.cell, request, field, recipe.output.tone, prep, features)
-        except BiasRemovesFeatures as exc:
-            where = ("output", "bias", spec.name)
-            raise RecipeError([loaded.source.error(where, str(exc))]) from None
+        except PrepError as exc:
+            raise RecipeError([loaded.source.error(exc.key_path, str(exc))]) from None
         plates.append(plate)
     return plates
 

@@ -90,6 +90,20 @@ def test_a_bias_that_removes_every_feature_is_a_located_error(tmp_path: Path) ->
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_a_grid_coarser_than_half_the_critical_dimension_is_a_located_error(
+    tmp_path: Path,
+) -> None:
+    """The example's narrowest feature is the 20 um collector gap: a 100 um grid would snap it
+    shut or double it, so it is refused at output.grid; 10 um (half the gap) is accepted."""
+    path = _recipe(tmp_path, grid="100 um")
+    with pytest.raises(RecipeError) as caught:
+        compile_recipe(path, tmp_path / "out")
+    (line,) = caught.value.lines()
+    assert ": output.grid: grid 100 um is coarser than half the critical dimension" in line
+    assert "(20 um space) of layer collector" in line
+    assert compile_recipe(_recipe(tmp_path, grid="10 um"), tmp_path / "ok").plates
+
+
 @pytest.mark.parametrize(
     "options",
     [

@@ -44,6 +44,7 @@ __all__ = [
     "BiasRemovesFeatures",
     "Plate",
     "PlateRequest",
+    "PrepError",
     "PrepSettings",
     "make_plate",
     "mask_field",
@@ -95,7 +96,15 @@ class Plate:
     messages: list[str] = dc_field(default_factory=list)
 
 
-class BiasRemovesFeatures(ValueError):
+class PrepError(ValueError):
+    """Data preparation cannot make a sound plate; ``key_path`` names the recipe setting."""
+
+    def __init__(self, message: str, key_path: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.key_path = key_path
+
+
+class BiasRemovesFeatures(PrepError):
     """A negative CD bias shrank every device feature of a layer away (a blank plate)."""
 
 
@@ -137,10 +146,19 @@ def make_plate(
             size_in_place(target, layer, prep.cd_bias_um / 2.0)
         if had_features and not layer_stats(measured, spec).polygons:
             raise BiasRemovesFeatures(
-                f"a CD bias of {prep.cd_bias_um:g} um removes every feature of layer {layer.name}"
+                f"a CD bias of {prep.cd_bias_um:g} um removes every feature of layer {layer.name}",
+                ("output", "bias", layer.name),
             )
         messages.append(f"CD bias {prep.cd_bias_um:+g} um (each edge {prep.cd_bias_um / 2:+g} um)")
     critical = _critical(measured, prep)
+    if critical is not None and prep.grid_um > critical.width_um / 2:
+        # Snapping moves a vertex by up to half a grid step: a feature narrower than two steps
+        # can collapse or double in width.
+        raise PrepError(
+            f"grid {prep.grid_um:g} um is coarser than half the critical dimension "
+            f"({critical.width_um:g} um {critical.kind}) of layer {layer.name}",
+            ("output", "grid"),
+        )
     if prep.maskless:
         # A writer exposes its polygons: they must be the exposed area (a mask's clear area).
         tone = replace(tone, data="clear", inverted=tone.chrome == "feature")
@@ -174,7 +192,7 @@ def _critical(cell: gdstk.Cell, prep: PrepSettings) -> Narrowest | None:
     best: Narrowest | None = None
     # Small cells first: their narrow features bound the search in the big ones.
     for c in sorted(cells_below(cell), key=lambda c: sum(len(p.points) for p in c.polygons)):
-        result = narrowest(c.polygons, prep.grid_um, best.width_um if best else None)
+        result = narrowest(c.polygons, DBU_UM, best.width_um if best else None)
         if result is not None and (best is None or result.width_um < best.width_um):
             best = result
     if best is None:

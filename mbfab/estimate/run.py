@@ -321,13 +321,19 @@ def _cell_section(
     return section
 
 
+def ratio_label(basis: str) -> str:
+    """What the electrode-area ratio means on ``basis``: below 1 for a flat footprint; a rolled
+    cell's electrodes, wound up, cover many times the footprint they stand on."""
+    return "electrode area per rolled footprint" if basis == "rolled" else "active-area ratio"
+
+
 def headline(estimates: dict[str, Any]) -> list[str]:
     """Terminal lines: ratio, capacity, energy, per footprint, what it can power."""
     cell, fp = estimates["cell"], estimates["footprint"]
     ratio = estimates["areas"]["active_area_ratio"].get(fp["basis"])
     lines = [
         f"  estimate ({estimates['model']}): footprint {fp['area_mm2']:.4g} mm2 ({fp['basis']}), "
-        f"active-area ratio {ratio:.3f}"
+        f"{ratio_label(fp['basis'])} {ratio:.3f}"
     ]
     if cell["capacity_uah"] is not None:
         text = (

@@ -10,6 +10,7 @@ from typing import Any
 import gdstk
 from markupsafe import Markup
 
+from mbfab.estimate.run import ratio_label
 from mbfab.layout import BBox, Layer
 from mbfab.layout.preview import preview
 from mbfab.output.plates import Plate
@@ -132,4 +133,5 @@ def render_report_html(
         rule_rows=rule_rows,
         rule_columns=sorted({k for row in rule_rows for k in row}),
         rules_json=rules_json,
+        ratio_label=ratio_label,
     )

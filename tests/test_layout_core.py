@@ -131,6 +131,8 @@ def test_corrupt_and_truncated_files_get_clear_errors(tmp_path: Path) -> None:
             read_layout(path)
     with pytest.raises(GdsReadError, match="no such file"):
         read_layout(tmp_path / "missing.gds")
+    with pytest.raises(GdsReadError, match="is a folder"):
+        read_layout(tmp_path)
 
 
 def test_truncated_oasis_is_refused_before_gdstk_reads_it(tmp_path: Path) -> None:

@@ -65,6 +65,8 @@ def _sorted_library(top: gdstk.Cell, library_name: str) -> gdstk.Library:
 def read_layout(path: Path | str) -> gdstk.Library:
     """Read a GDSII or OASIS file, in micrometres; refuse corrupt or truncated files clearly."""
     path = Path(path)
+    if path.is_dir():
+        raise GdsReadError(f"{path}: is a folder, not a layout file")
     if not path.is_file():
         raise GdsReadError(f"{path}: no such file")
     suffix = path.suffix.lower()

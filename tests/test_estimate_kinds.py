@@ -68,21 +68,24 @@ def _klayout_perimeter(tmp_path: Path, device: Device, layer: int) -> float:
     return float(region.merged().perimeter() * layout.dbu)
 
 
+def _square_pillars() -> PillarsParams:
+    """10 um round pillars at 20 um pitch, 50 um tall, in the 400 x 400 um region."""
+    return PillarsParams.model_validate(
+        {
+            "lattice": "square",
+            "size": 10,
+            "pitch": 20,
+            "depth": 50,
+            "clearance": 0,
+            "region": SQUARE_400,
+        }
+    )
+
+
 def test_pillars_square_lattice(tmp_path: Path) -> None:
     # 400 x 400 um region, 10 um round pillars at 20 um pitch: 20 x 20 = 400 whole pillars,
     # 50 um tall. Closed form (domain-facts 5.1): 1 + pi 10 50 / 20^2 = 4.926991.
-    device = _build(
-        PillarsParams.model_validate(
-            {
-                "lattice": "square",
-                "size": 10,
-                "pitch": 20,
-                "depth": 50,
-                "clearance": 0,
-                "region": SQUARE_400,
-            }
-        )
-    )
+    device = _build(_square_pillars())
     recipe = _recipe([("etch-mask", 1.0), ("cathode", 1.0)])
     measured = measure(recipe, device)
     gain = lattice_3d(recipe, device, measured).area_gain
@@ -186,18 +189,7 @@ def test_filled_cathode_between_coated_pillars_and_the_scaffold() -> None:
     # 400 round pillars (drawn: area a, outline P) in 160 000 um2, 50 um tall, coated by a
     # 2 um electrolyte before the cathode fills the rest: each coated pillar occupies
     # a + 2 P + 4 pi (Steiner), the rest of the region x 50 um is the cathode.
-    device = _build(
-        PillarsParams.model_validate(
-            {
-                "lattice": "square",
-                "size": 10,
-                "pitch": 20,
-                "depth": 50,
-                "clearance": 0,
-                "region": SQUARE_400,
-            }
-        )
-    )
+    device = _build(_square_pillars())
     recipe = _recipe(
         [("etch-mask", 1.0), ("electrolyte", 2.0), ("cathode", 1.0)], electrode={"fill": "filled"}
     )

@@ -45,11 +45,6 @@ def instance_count(element: gdstk.Polygon | gdstk.Reference) -> int:
     return int(repetition.size)
 
 
-def _reference_count(ref: gdstk.Reference) -> int:
-    # Arrayed references (columns/rows) are expressed as a repetition in gdstk.
-    return instance_count(ref)
-
-
 def layers_in(cell: gdstk.Cell) -> set[tuple[int, int]]:
     """Every (layer, datatype) with a polygon or path in ``cell`` or below it."""
     specs: set[tuple[int, int]] = set()
@@ -138,7 +133,7 @@ def layer_stats(top: gdstk.Cell, spec: tuple[int, int]) -> LayerStats:
             if not isinstance(ref.cell, gdstk.Cell):
                 continue
             sub_count, sub_area = visit(ref.cell)
-            n = _reference_count(ref)
+            n = instance_count(ref)  # arrayed references are repetitions in gdstk
             count += n * sub_count
             area += n * sub_area * ref.magnification**2
         memo[cell.name] = (count, area)

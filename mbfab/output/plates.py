@@ -119,19 +119,16 @@ def make_plate(
     request: PlateRequest,
     field: BBox,
     mode: ToneMode,
-    prep: PrepSettings | int | None = None,
+    prep: PrepSettings | None = None,
     features: gdstk.Cell | None = None,
 ) -> Plate:
     """Extract ``request.layer`` from ``device`` and run the data-preparation pipeline.
 
     ``features`` is the cell whose polygons set the critical dimension (the device without
     marks and labels, whose fine lines are not what the shop should control); by default
-    ``device`` itself. (An ``int`` for ``prep`` is read as the vertex limit.)
+    ``device`` itself.
     """
-    if prep is None:
-        prep = PrepSettings()
-    elif isinstance(prep, int):
-        prep = PrepSettings(max_points=prep)
+    prep = prep or PrepSettings()
     layer = request.layer
     spec = layer.spec
     cell = extract_layer(device, spec, request.top_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -13,17 +14,22 @@ import click
 from mbfab import __version__
 from mbfab.errors import MbfabError, OutputError
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_BAD_INPUT = 2
+#: An unexpected failure inside mbfab (a bug): never 1, which CI reads as "rule violations".
+EXIT_INTERNAL = 3
+#: Set to keep the traceback of an internal error (for bug reports).
+DEBUG_VARIABLE = "MBFAB_DEBUG"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _user_errors(func: F) -> F:
-    """Report :class:`MbfabError` as one line per problem on stderr and exit 2."""
+    """Report :class:`MbfabError` as one line per problem on stderr and exit 2; anything
+    else is an internal error: one line naming the command and its input, exit 3."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -33,8 +39,36 @@ def _user_errors(func: F) -> F:
             for line in exc.lines():
                 click.echo(f"error: {line}", err=True)
             sys.exit(exc.exit_code)
+        except Exception as exc:  # a bug: still one line and a distinct exit code
+            if os.environ.get(DEBUG_VARIABLE):
+                raise
+            inputs = [v for k, v in kwargs.items() if k not in _OUTPUT_ARGUMENTS]
+            what = " ".join(str(p) for p in _paths(*args, *inputs))
+            message = " ".join(str(exc).split()) or "(no message)"
+            click.echo(
+                f"internal error in {func.__name__.removesuffix('_command')}"
+                f"{' ' + what if what else ''}: {type(exc).__name__}: {message} "
+                f"(set {DEBUG_VARIABLE}=1 for the traceback; please report it)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: Arguments that name where to write, not what was read.
+_OUTPUT_ARGUMENTS = frozenset({"output", "lyrdb"})
+
+
+def _paths(*values: Any) -> list[Path]:
+    """The input paths among a command's arguments (for the internal-error line)."""
+    found: list[Path] = []
+    for value in values:
+        if isinstance(value, Path):
+            found.append(value)
+        elif isinstance(value, tuple):
+            found += _paths(*value)
+    return found
 
 
 _target_option = click.option(

@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mbfab.layout.grid import DBU_UM
+from mbfab.layout.polygons import round_half_away
+from mbfab.layout.transforms import Linear, reference_linear
 
 __all__ = ["FlatPolygons", "Lattice", "Placement", "layer_placements", "read_flat_polygons"]
 
@@ -58,19 +60,11 @@ class Placement:
     lattices: tuple[Lattice, ...] = ()
 
 
-# A placed polygon while walking: points, offsets, and lattice vectors (v1, v2, n1, n2) the
-# offsets are repeated on (None: the offsets are all).
+# A placed polygon while walking: its vertices under the linear part of the placement
+# (unrounded), the translations (unrounded) and lattice vectors (v1, v2, n1, n2) the
+# translations are repeated on (None: the translations are all).
 _Vectors = tuple[F64, F64, int, int]
 _Item = tuple[F64, F64, _Vectors | None]
-
-
-def _linear(rotation: float, reflect: bool, magnification: float) -> F64:
-    """2x2 matrix of a GDS transform: reflect about x, magnify, then rotate."""
-    c, s = math.cos(rotation), math.sin(rotation)
-    m = np.array([[c, -s], [s, c]]) * magnification
-    if reflect:
-        m = m @ np.array([[1.0, 0.0], [0.0, -1.0]])
-    return m
 
 
 def _offsets(element: gdstk.Polygon | gdstk.Reference) -> F64:
@@ -81,7 +75,7 @@ def _offsets(element: gdstk.Polygon | gdstk.Reference) -> F64:
 
 
 def _vectors(element: gdstk.Polygon | gdstk.Reference) -> _Vectors | None:
-    """Lattice vectors of a regular repetition (rectangular or oblique), else None."""
+    """Lattice vectors (dbu) of a regular repetition (rectangular or oblique), else None."""
     rep = element.repetition
     if rep is None or rep.size < 2 or rep.columns is None or rep.rows is None:
         return None
@@ -89,7 +83,7 @@ def _vectors(element: gdstk.Polygon | gdstk.Reference) -> _Vectors | None:
         v1, v2 = np.array([rep.spacing[0], 0.0]), np.array([0.0, rep.spacing[1]])
     else:
         v1, v2 = np.asarray(rep.v1, dtype=np.float64), np.asarray(rep.v2, dtype=np.float64)
-    return v1, v2, int(rep.columns), int(rep.rows)
+    return _grid(v1), _grid(v2), int(rep.columns), int(rep.rows)
 
 
 def _expand(offsets: F64, vectors: _Vectors) -> F64:
@@ -99,13 +93,13 @@ def _expand(offsets: F64, vectors: _Vectors) -> F64:
     return (offsets[:, None, :] + sites[None, :, :]).reshape(-1, 2)
 
 
-def _to_dbu(values: F64) -> I64:
-    return np.rint(values / DBU_UM).astype(np.int64)
+def _grid(values_um: F64) -> F64:
+    """Micrometres read from a file as whole database units (floats)."""
+    return np.rint(np.asarray(values_um, dtype=np.float64) / DBU_UM)
 
 
-def _on_grid(vector: F64) -> bool:
-    scaled = vector / DBU_UM
-    return bool(np.all(np.abs(scaled - np.rint(scaled)) < 1e-6))
+def _integral(values: F64) -> bool:
+    return bool(np.all(values == np.rint(values)))
 
 
 def layer_placements(
@@ -113,13 +107,14 @@ def layer_placements(
 ) -> list[Placement]:
     """Every placement of ``spec`` below ``top`` (paths become polygons), grouped by shape.
 
-    With ``keep_arrays`` regular repetitions (arrayed references, polygon repetitions) whose
+    Vertices land on the grid as KLayout places them (:mod:`mbfab.layout.transforms`). With
+    ``keep_arrays`` regular repetitions (arrayed references, polygon repetitions) whose
     vectors lie on the grid stay :class:`Lattice` objects instead of expanded offsets.
     """
     memo: dict[tuple[str, tuple[float, ...]], list[_Item]] = {}
 
-    def visit(cell: gdstk.Cell, matrix: F64) -> list[_Item]:
-        key = (cell.name, tuple(np.round(matrix, 12).ravel()))
+    def visit(cell: gdstk.Cell, linear: Linear) -> list[_Item]:
+        key = (cell.name, linear.key)
         if key in memo:
             return memo[key]
         found: list[_Item] = []
@@ -127,28 +122,31 @@ def layer_placements(
         for path in cell.paths:
             polygons += [p for p in path.to_polygons() if (p.layer, p.datatype) == spec]
         for poly in polygons:
-            points = np.asarray(poly.points, dtype=np.float64) @ matrix.T
+            points = linear.apply(_grid(poly.points))
             vectors = _vectors(poly) if keep_arrays else None
             if vectors is None:
-                found.append((points, _offsets(poly) @ matrix.T, None))
+                found.append((points, linear.apply(_grid(_offsets(poly))), None))
             else:
                 v1, v2, n1, n2 = vectors
-                found.append((points, np.zeros((1, 2)), (v1 @ matrix.T, v2 @ matrix.T, n1, n2)))
+                found.append(
+                    (points, np.zeros((1, 2)), (linear.apply(v1)[0], linear.apply(v2)[0], n1, n2))
+                )
         for ref in cell.references:
             child = ref.cell
             if not isinstance(child, gdstk.Cell):
                 continue
-            inner = _linear(ref.rotation, ref.x_reflection, ref.magnification)
-            sub = visit(child, matrix @ inner)
+            inner = reference_linear(ref.rotation, ref.magnification, ref.x_reflection)
+            sub = visit(child, linear.then(inner))
             if not sub:
                 continue
+            origin = _grid(np.asarray(ref.origin, dtype=np.float64).reshape(1, 2))
             vectors = _vectors(ref) if keep_arrays else None
             if vectors is None:
-                shifts = (np.asarray(ref.origin, dtype=np.float64) + _offsets(ref)) @ matrix.T
+                shifts = linear.apply(origin + _grid(_offsets(ref)))
             else:
-                shifts = np.asarray(ref.origin, dtype=np.float64)[None, :] @ matrix.T
+                shifts = linear.apply(origin)
                 v1, v2, n1, n2 = vectors
-                vectors = (v1 @ matrix.T, v2 @ matrix.T, n1, n2)
+                vectors = (linear.apply(v1)[0], linear.apply(v2)[0], n1, n2)
             for points, offsets, inside in sub:
                 here, outer = shifts, vectors
                 if outer is not None and inside is not None:  # arrays of arrays: expand one
@@ -164,21 +162,27 @@ def layer_placements(
     groups: dict[bytes, list[I64]] = {}
     shapes: dict[bytes, I64] = {}
     lattices: dict[bytes, list[Lattice]] = {}
-    for points, offsets, vectors in visit(top, np.eye(2)):
-        dbu = _to_dbu(points)
-        shape = dbu - dbu[0]
-        key = shape.tobytes()
-        shapes.setdefault(key, shape)
-        groups.setdefault(key, [])
-        lattices.setdefault(key, [])
-        if vectors is not None and not (_on_grid(vectors[0]) and _on_grid(vectors[1])):
+    for points, offsets, vectors in visit(top, Linear()):
+        if vectors is not None and not (
+            _integral(vectors[0])
+            and _integral(vectors[1])
+            and _integral(points)
+            and _integral(offsets)
+        ):
             offsets, vectors = _expand(offsets, vectors), None
-        if vectors is None:
-            groups[key].append(_to_dbu(offsets + points[0]))
-            continue
-        v1, v2, n1, n2 = vectors
-        for origin in _to_dbu(offsets + points[0]):
-            lattices[key].append(Lattice(origin, _to_dbu(v1), _to_dbu(v2), n1, n2))
+        for shape, placed in _landed(points, offsets):
+            key = shape.tobytes()
+            shapes.setdefault(key, shape)
+            groups.setdefault(key, [])
+            lattices.setdefault(key, [])
+            if vectors is None:
+                groups[key].append(placed)
+                continue
+            v1, v2, n1, n2 = vectors
+            for origin in placed:
+                lattices[key].append(
+                    Lattice(origin, v1.astype(np.int64), v2.astype(np.int64), n1, n2)
+                )
     return [
         Placement(
             shape=shapes[key],
@@ -187,6 +191,28 @@ def layer_placements(
         )
         for key in sorted(groups)
     ]
+
+
+def _landed(points: F64, offsets: F64) -> list[tuple[I64, I64]]:
+    """Where a polygon lands at each offset: ``(shape relative to its first vertex, first
+    vertices)`` per distinct landed shape. Whole-unit vertices and offsets give one shape;
+    otherwise each copy is rounded on its own (a half unit rounds away from zero, so
+    copies on either side of an axis differ)."""
+    if _integral(points) and _integral(offsets):
+        dbu = points.astype(np.int64)
+        return [(dbu - dbu[0], offsets.astype(np.int64) + dbu[0])]
+    out: dict[bytes, tuple[I64, list[I64]]] = {}
+    for lo in range(0, len(offsets), 4096):
+        chunk = offsets[lo : lo + 4096]
+        landed = round_half_away(points[None, :, :] + chunk[:, None, :])  # (m, n, 2)
+        relative = landed - landed[:, :1, :]
+        rows, inverse = np.unique(relative.reshape(len(chunk), -1), axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        for k, row in enumerate(rows):
+            shape = row.reshape(-1, 2).astype(np.int64)
+            key = shape.tobytes()
+            out.setdefault(key, (shape, []))[1].append(landed[inverse == k, 0, :].astype(np.int64))
+    return [(shape, np.concatenate(firsts)) for shape, firsts in out.values()]
 
 
 @dataclass(frozen=True)

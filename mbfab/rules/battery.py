@@ -2,25 +2,40 @@
 
 from __future__ import annotations
 
-import shapely
+import numpy as np
 
 from mbfab.layout import DBU_UM
+from mbfab.layout.polygons import Poly, come_close
+from mbfab.layout.regions import boolean_polygons
 from mbfab.rules.engine import LayoutData
-from mbfab.rules.geom import to_shapely
 from mbfab.rules.model import Finding, LayerRef, Marker, Rule
 
 __all__ = ["net_finding", "short_finding"]
 
 
-def _polygons(data: LayoutData, layer: LayerRef) -> list[shapely.Polygon]:
+def _polygons(data: LayoutData, layer: LayerRef) -> list[Poly]:
     sh = data.merged(layer.spec)
-    return [to_shapely(sh.polygon(i)) for i in range(len(sh))]
+    return [sh.polygon(i) for i in range(len(sh))]
 
 
-def _marker(geometry: shapely.Geometry) -> Marker:
-    hull = shapely.convex_hull(geometry)
-    coords = hull.exterior.coords[:-1] if hasattr(hull, "exterior") else hull.coords
-    return Marker(tuple((round(x * DBU_UM, 6), round(y * DBU_UM, 6)) for x, y in coords))
+def _meet(a: Poly, b: Poly) -> bool:
+    """The polygons overlap or touch (exact)."""
+    return come_close(a, b, 0.0)
+
+
+def _marker(polys: list[Poly]) -> Marker:
+    """A box around ``polys`` (um)."""
+    pts = np.concatenate([p[0] for p in polys])
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    return Marker(
+        tuple((round(float(x) * DBU_UM, 6), round(float(y) * DBU_UM, 6)) for x, y in corners)
+    )
+
+
+def _contact(a: Poly, b: Poly) -> Marker:
+    """Where ``a`` and ``b`` meet: their overlap, or (touching only) both."""
+    return _marker(boolean_polygons([a], [b], "and") or [a, b])
 
 
 def net_finding(rule: Rule, data: LayoutData) -> Finding:
@@ -31,14 +46,14 @@ def net_finding(rule: Rule, data: LayoutData) -> Finding:
     finding = Finding(rule)
     used: set[int] = set()
     for piece in _polygons(data, electrode):
-        touching = [k for k, c in enumerate(collectors) if c.intersects(piece)]
+        touching = [k for k, c in enumerate(collectors) if _meet(c, piece)]
         if not touching:
             finding.count += 1
-            finding.markers.append(_marker(piece))
+            finding.markers.append(_marker([piece]))
         used.update(touching)
     if len(used) > 1:
         finding.count += len(used) - 1
-        finding.markers += [_marker(collectors[k]) for k in sorted(used)[1:]]
+        finding.markers += [_marker([collectors[k]]) for k in sorted(used)[1:]]
     if finding.count:
         finding.message = "electrode net is not one connected piece on its collector"
     return finding
@@ -52,16 +67,14 @@ def short_finding(rule: Rule, data: LayoutData) -> Finding:
     finding = Finding(rule)
     for c in cathodes:
         for a in anodes:
-            if c.intersects(a):
+            if _meet(c, a):
                 finding.count += 1
-                finding.markers.append(_marker(c.intersection(a).buffer(0.5)))
+                finding.markers.append(_contact(c, a))
     if collector.spec not in (cathode.spec, anode.spec):
         for piece in _polygons(data, collector):
-            if any(piece.intersects(c) for c in cathodes) and any(
-                piece.intersects(a) for a in anodes
-            ):
+            if any(_meet(piece, c) for c in cathodes) and any(_meet(piece, a) for a in anodes):
                 finding.count += 1
-                finding.markers.append(_marker(piece))
+                finding.markers.append(_marker([piece]))
     if finding.count:
         finding.message = "cathode and anode nets touch (short circuit)"
     return finding

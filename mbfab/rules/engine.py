@@ -8,22 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 
 from mbfab.layout import DBU_UM, layers_in, read_layout, top_cell
 from mbfab.layout.placements import layer_placements, read_flat_polygons
-from mbfab.rules.geom import from_shapely, merge, to_shapely
-from mbfab.rules.index import (
-    Shapes,
-    from_flat,
-    from_placements,
-    merged_shapes,
-    near_pairs,
-    oriented,
-)
+from mbfab.rules.index import Shapes, from_flat, from_placements, merged_shapes, oriented
 from mbfab.rules.model import Finding, Marker, Rule
 from mbfab.rules.polychecks import measure, off_grid
+from mbfab.rules.regionchecks import outside_parts, overlap_finding, strange_finding
 from mbfab.rules.relations import Group, edge_rule_groups
 from mbfab.rules.tiling import Plain, Tiled, tile_layer
 
@@ -131,7 +123,7 @@ def _edge_finding(rule: Rule, groups: list[Group], places: Places, max_markers: 
                 if len(finding.markers) >= max_markers:
                     break
                 quad = pair[[0, 1, 2, 3]] + offset
-                finding.markers.append(Marker(_um(quad), round(float(value), 6)))
+                finding.markers.append(Marker(_um(quad), round(float(value), 6), "edge-pair"))
     return finding
 
 
@@ -183,11 +175,13 @@ def run_rule(data: LayoutData, rule: Rule, max_markers: int = 1000) -> Finding:
         groups = edge_rule_groups(kind, first, second, _dbu(value), metric=rule.metric)
         finding = _edge_finding(rule, groups, Plain(first), max_markers)
         if kind == "enclosure":
-            _outside(finding, first, second, max_markers)
+            outside_parts(finding, first, second, max_markers)
     elif kind == "overlap":
-        finding = _overlap(rule, data.merged(specs[0]), data.merged(specs[1]), max_markers)
+        finding = overlap_finding(rule, data.merged(specs[0]), data.merged(specs[1]), max_markers)
+    elif kind == "valid":
+        finding = strange_finding(rule, data.raw(specs[0]), max_markers)
     else:
-        sh = data.raw(specs[0]) if kind in ("vertices", "valid", "grid") else data.merged(specs[0])
+        sh = data.raw(specs[0]) if kind in ("vertices", "grid") else data.merged(specs[0])
         finding = _shape_finding(rule, sh, _per_shape(kind, sh, value), max_markers)
     finding.seconds = time.perf_counter() - started
     return finding
@@ -208,59 +202,3 @@ def _per_shape(kind: str, sh: Shapes, value: float) -> dict[int, tuple[float | N
         if measured is not None:
             bad[k] = measured
     return bad
-
-
-def _outside(finding: Finding, outer: Shapes, inner: Shapes, max_markers: int) -> None:
-    """Parts of ``inner`` not covered by ``outer`` (KLayout: ``inner - outer``)."""
-    i, j = near_pairs(inner, outer, 0.0)
-    cover: dict[int, list[int]] = {}
-    for a, b in zip(i.tolist(), j.tolist(), strict=True):
-        cover.setdefault(a, []).append(b)
-    cache: dict[bytes, list[shapely.Polygon]] = {}
-    for a in range(len(inner)):
-        outs = cover.get(a, [])
-        base = inner.offset[a]
-        key = np.array(
-            [int(inner.proto[a])]
-            + [v for b in sorted(outs) for v in (int(outer.proto[b]), *(outer.offset[b] - base))],
-            dtype=np.int64,
-        ).tobytes()
-        if key not in cache:
-            shape = to_shapely(inner.protos[int(inner.proto[a])])
-            if outs:
-                covering = shapely.unary_union(
-                    [
-                        to_shapely(
-                            [
-                                r + (outer.offset[b] - base)
-                                for r in outer.protos[int(outer.proto[b])]
-                            ]
-                        )
-                        for b in outs
-                    ]
-                )
-                shape = shape.difference(covering)
-            cache[key] = [p for p in getattr(shape, "geoms", [shape]) if p.area > 0]
-        for piece in cache[key]:
-            finding.count += 1
-            if len(finding.markers) < max_markers:
-                pts = np.asarray(piece.exterior.coords)[:-1] + base.astype(np.float64)
-                finding.markers.append(Marker(_um(pts), None))
-
-
-def _overlap(rule: Rule, a: Shapes, b: Shapes, max_markers: int) -> Finding:
-    """Must-not-overlap: every piece of ``a AND b`` is a violation."""
-    finding = Finding(rule)
-    i, j = near_pairs(a, b, 0.0)
-    pieces: list[Sequence[NDArray[np.int64]]] = []
-    for x, y in zip(i.tolist(), j.tolist(), strict=True):
-        inter = to_shapely(a.polygon(x)).intersection(to_shapely(b.polygon(y)))
-        if inter.area > 0:
-            pieces += from_shapely(inter)
-    for poly in merge(pieces):  # type: ignore[arg-type]
-        finding.count += 1
-        area = abs(to_shapely(poly).area) * DBU_UM * DBU_UM
-        finding.worst = area if finding.worst is None else max(finding.worst, area)
-        if len(finding.markers) < max_markers:
-            finding.markers.append(Marker(_um(poly[0].astype(np.float64)), round(area, 6)))
-    return finding

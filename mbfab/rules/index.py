@@ -15,10 +15,11 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from mbfab.rules.geom import merge, orient
-from mbfab.rules.pairs import Poly, candidate_pairs
+from mbfab.layout.polygons import Poly, box_pairs, come_close, self_contact
+from mbfab.layout.regions import merge_polygons, normalized
 
 __all__ = [
+    "SNAP_REACH",
     "Shapes",
     "from_flat",
     "from_placements",
@@ -171,7 +172,7 @@ def _oriented(shapes: Shapes) -> Shapes:
     protos: list[Poly] = []
     remap = np.full(len(shapes.protos), -1, dtype=np.int64)
     for k, poly in enumerate(shapes.protos):
-        oriented = orient(poly)
+        oriented = normalized(poly)
         if oriented:
             remap[k] = len(protos)
             protos.append(oriented)
@@ -204,11 +205,11 @@ def near_pairs(a: Shapes, b: Shapes | None, reach: float) -> tuple[I64, I64]:
     out_j.append(gj)
     big_a, big_b = np.flatnonzero(~small_a), np.flatnonzero(~small_b)
     if len(big_a):
-        ia, jb = candidate_pairs(box_a[big_a], box_b, reach, same=False)
+        ia, jb = box_pairs(box_a[big_a], box_b, reach, same=False)
         out_i.append(big_a[ia])
         out_j.append(jb)
     if len(big_b):
-        ia, jb = candidate_pairs(box_a, box_b[big_b], reach, same=False)
+        ia, jb = box_pairs(box_a, box_b[big_b], reach, same=False)
         keep = small_a[ia] if not same else np.ones(len(ia), dtype=bool)
         out_i.append(ia[keep])
         out_j.append(big_b[jb][keep])
@@ -297,11 +298,18 @@ def _grid_pairs(
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
+#: Outlines that come this close (dbu) may change each other when merged: KLayout's merge
+#: bends an edge through a vertex or a rounded crossing within half a unit of it.
+SNAP_REACH = 2.0
+
+
 def merged_shapes(shapes: Shapes) -> Shapes:
     """KLayout's merged semantics: instances that overlap or touch become one polygon.
 
-    Only the touching clusters are merged (flat, locally); every other instance keeps its
-    prototype, so arrays stay arrays.
+    Only the clusters of instances that meet (or come within :data:`SNAP_REACH`) are merged
+    (flat, locally); an outline that meets itself (a keyhole, a bow tie, a double loop) is
+    merged once per prototype; every other instance keeps its prototype, so arrays stay
+    arrays.
     """
     return merged_origins(shapes)[0]
 
@@ -309,74 +317,54 @@ def merged_shapes(shapes: Shapes) -> Shapes:
 def merged_origins(shapes: Shapes) -> tuple[Shapes, I64, I64]:
     """:func:`merged_shapes`, plus where each result instance came from (its input index,
     -1 for a merged cluster) and which input instances were absorbed into clusters."""
-    shapes, origin = _resolved(shapes)
     none = np.zeros(0, dtype=np.int64)
-    if len(shapes) == 0:
+    n = len(shapes)
+    origin = np.arange(n, dtype=np.int64)
+    if n == 0:
         return shapes, origin, none
-    i, j = near_pairs(shapes, None, 0.0)
-    if len(i) == 0:
-        return shapes, origin, none
-    touching = _touching(shapes, i, j)
-    i, j = i[touching], j[touching]
-    if len(i) == 0:
-        return shapes, origin, none
-    label = _components(len(shapes), i, j)
-    members = np.flatnonzero(np.isin(label, label[i]))
-    protos = list(shapes.protos)
-    keep = np.ones(len(shapes), dtype=bool)
+    i, j = near_pairs(shapes, None, SNAP_REACH)
+    if len(i):
+        close = _close(shapes, i, j)
+        i, j = i[close], j[close]
+    label = _components(n, i, j) if len(i) else origin
+    members = np.flatnonzero(np.isin(label, label[i])) if len(i) else none
+    keep = np.ones(n, dtype=bool)
     keep[members] = False
+    alone = np.array([self_contact(p) for p in shapes.protos], dtype=bool)
+    lone = keep & alone[shapes.proto]
+    keep &= ~lone
+    protos = list(shapes.protos)
     new_proto, new_offset = [shapes.proto[keep]], [shapes.offset[keep]]
-    for lab in np.unique(label[members]):
+    new_origin = [origin[keep]]
+    for k in np.unique(shapes.proto[lone]).tolist():
+        placed = np.flatnonzero(lone & (shapes.proto == k))
+        for part in merge_polygons([shapes.protos[k]]):
+            protos.append(part)
+            new_proto.append(np.full(len(placed), len(protos) - 1, dtype=np.int64))
+            new_offset.append(shapes.offset[placed])
+            new_origin.append(placed)
+    for lab in np.unique(label[members]).tolist():
         cluster = members[label[members] == lab]
-        for poly in merge([shapes.polygon(int(k)) for k in cluster]):
+        for poly in merge_polygons([shapes.polygon(int(k)) for k in cluster]):
             first = poly[0][0].copy()
             protos.append([ring - first for ring in poly])
             new_proto.append(np.array([len(protos) - 1]))
             new_offset.append(first[None, :])
+            new_origin.append(np.array([-1]))
     merged = Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
-    tracked = np.concatenate([origin[keep], np.full(len(merged) - int(keep.sum()), -1)])
-    return merged, tracked, origin[members]
+    return merged, np.concatenate(new_origin), members
 
 
-def _resolved(shapes: Shapes) -> tuple[Shapes, I64]:
-    """Self-touching prototypes (keyholes, bow ties) become their merged parts, so a
-    keyhole is a polygon with a hole, as KLayout's merge makes it. Also returns each
-    result instance's input index."""
-    import shapely
-
-    from mbfab.rules.geom import to_shapely
-
-    origin = np.arange(len(shapes), dtype=np.int64)
-    bad = [k for k, p in enumerate(shapes.protos) if not shapely.is_valid(to_shapely(p))]
-    if not bad:
-        return shapes, origin
-    protos = list(shapes.protos)
-    keep = ~np.isin(shapes.proto, bad)
-    new_proto, new_offset, new_origin = [shapes.proto[keep]], [shapes.offset[keep]], [origin[keep]]
-    for k in bad:
-        members = np.flatnonzero(shapes.proto == k)
-        for part in merge([shapes.protos[k]]):
-            protos.append(part)
-            new_proto.append(np.full(len(members), len(protos) - 1, dtype=np.int64))
-            new_offset.append(shapes.offset[members])
-            new_origin.append(members)
-    resolved = Shapes(protos, np.concatenate(new_proto), np.concatenate(new_offset))
-    return resolved, np.concatenate(new_origin)
-
-
-def _touching(shapes: Shapes, i: I64, j: I64) -> NDArray[np.bool_]:
-    """Which candidate pairs really overlap or touch (checked once per unique relation)."""
-
-    from mbfab.rules.geom import to_shapely
-
+def _close(shapes: Shapes, i: I64, j: I64) -> NDArray[np.bool_]:
+    """Which candidate pairs really meet or come within :data:`SNAP_REACH` (checked once per
+    unique relation, exactly)."""
     delta = shapes.offset[j] - shapes.offset[i]
     rows = np.stack([shapes.proto[i], shapes.proto[j], delta[:, 0], delta[:, 1]], axis=1)
     uniq, inverse = np.unique(rows, axis=0, return_inverse=True)
     verdict = np.zeros(len(uniq), dtype=bool)
-    for k, (p, q, dx, dy) in enumerate(uniq):
-        a = to_shapely(shapes.protos[p])
-        b = to_shapely([ring + np.array([dx, dy]) for ring in shapes.protos[q]])
-        verdict[k] = bool(a.intersects(b))
+    for k, (p, q, dx, dy) in enumerate(uniq.tolist()):
+        moved = [ring + np.array([dx, dy]) for ring in shapes.protos[q]]
+        verdict[k] = come_close(shapes.protos[p], moved, SNAP_REACH)
     return verdict[inverse.ravel()]
 
 

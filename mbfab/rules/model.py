@@ -101,12 +101,17 @@ class Rule:
         return ", ".join(layer.name for layer in self.layers)
 
 
+MarkerShape = Literal["edge-pair", "polygon"]
+
+
 @dataclass(frozen=True)
 class Marker:
-    """Where a violation is: a polygon in um and the measured value (same unit as the rule)."""
+    """Where a violation is, in um: an edge pair (``points`` = first edge's two ends, then the
+    second edge's) or a polygon; the measured value is in the rule's unit."""
 
     points: tuple[tuple[float, float], ...]
     measured: float | None = None
+    shape: MarkerShape = "polygon"
 
     @property
     def location(self) -> tuple[float, float]:

@@ -12,12 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from mbfab.layout.polygons import Poly, box_pairs, ring_edges
 from mbfab.rules.edges import Relation, edge_pairs, shielded
 from mbfab.rules.model import Metric
 
 __all__ = [
     "Poly",
-    "candidate_pairs",
     "enclosure_pairs",
     "polygon_edges",
     "relation_pairs",
@@ -26,65 +26,14 @@ __all__ = [
     "width_pairs",
 ]
 
-Poly = list[NDArray[np.int64]]
 Ints = NDArray[np.int64]
 F = NDArray[np.float64]
 
 
 def polygon_edges(polys: Sequence[Poly]) -> tuple[F, F, Ints]:
-    """Start points, end points and polygon index of every edge."""
-    starts, ends, owner = [], [], []
-    for index, rings in enumerate(polys):
-        for ring in rings:
-            if len(ring) < 2:
-                continue
-            pts = ring.astype(np.float64)
-            starts.append(pts)
-            ends.append(np.roll(pts, -1, axis=0))
-            owner.append(np.full(len(pts), index, dtype=np.int64))
-    if not starts:
-        empty = np.zeros((0, 2))
-        return empty, empty, np.zeros(0, dtype=np.int64)
-    return np.concatenate(starts), np.concatenate(ends), np.concatenate(owner)
-
-
-def candidate_pairs(
-    box_a: F, box_b: F, reach: float, *, same: bool, strict: bool = False
-) -> tuple[Ints, Ints]:
-    """Index pairs whose boxes ``(xmin, ymin, xmax, ymax)`` come within ``reach`` (closer
-    than ``reach`` on both axes with ``strict``, as KLayout's box scanner pairs edges).
-
-    A sweep over x (sorted, searchsorted ranges) then a y filter; with ``same`` both sets are
-    the same and each unordered pair is returned once (``i < j``).
-    """
-    if len(box_a) == 0 or len(box_b) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    order = np.argsort(box_b[:, 0], kind="stable")
-    xmin_sorted = box_b[order, 0]
-    # Widest b box bounds how far left of a's xmin a b box may start and still reach.
-    widest = float(np.max(box_b[:, 2] - box_b[:, 0]))
-    lo = np.searchsorted(xmin_sorted, box_a[:, 0] - reach - widest, side="left")
-    hi = np.searchsorted(xmin_sorted, box_a[:, 2] + reach, side="right")
-    counts = np.maximum(hi - lo, 0)
-    total = int(counts.sum())
-    if total == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    ia = np.repeat(np.arange(len(box_a), dtype=np.int64), counts)
-    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    jb = order[np.arange(total, dtype=np.int64) + starts]
-    a, b = box_a[ia], box_b[jb]
-    below = np.less if strict else np.less_equal
-    near = (
-        below(a[:, 0], b[:, 2] + reach)
-        & below(b[:, 0], a[:, 2] + reach)
-        & below(a[:, 1], b[:, 3] + reach)
-        & below(b[:, 1], a[:, 3] + reach)
-    )
-    if same:
-        near &= ia < jb
-    return ia[near], jb[near]
+    """Start points, end points (float dbu) and polygon index of every edge."""
+    e0, e1, owner = ring_edges(polys)
+    return e0.astype(np.float64), e1.astype(np.float64), owner
 
 
 def _edge_boxes(p0: F, p1: F) -> F:
@@ -117,7 +66,7 @@ def relation_pairs(
     # KLayout's box scanner pairs edges whose boxes come closer than d on both axes, for
     # every metric: a square-metric region (stretched by d along a slanted edge) reaches
     # further, and what lies there is not reported -- by KLayout nor here.
-    ia, jb = candidate_pairs(
+    ia, jb = box_pairs(
         _edge_boxes(a0, a1), _edge_boxes(b0, b1), float(d), same=second is None, strict=True
     )
     if second is None:
@@ -158,7 +107,7 @@ def _unshielded(
     ``group``: the polygon of each shielding edge (-1: any pair) and of each pair -- an
     edge of another polygon of the pair's group does not shield)."""
     boxes = np.concatenate([pairs.min(axis=1), pairs.max(axis=1)], axis=1)  # box of the quadrangle
-    ip, jq = candidate_pairs(boxes, _edge_boxes(s0, s1), 0.0, same=False)
+    ip, jq = box_pairs(boxes, _edge_boxes(s0, s1), 0.0, same=False)
     if len(ip) == 0:
         return np.ones(len(pairs), dtype=bool)
     skip = (jq == own_a[ip]) | (jq == own_b[ip])

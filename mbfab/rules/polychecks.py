@@ -1,14 +1,13 @@
-"""Per-polygon checks: area, holes, acute angles, vertex count, validity, grid."""
+"""Per-polygon checks: area, holes, acute angles, vertex count, grid."""
 
 from __future__ import annotations
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 
 from mbfab.layout import DBU_UM
+from mbfab.layout.polygons import Poly
 from mbfab.rules.index import Shapes
-from mbfab.rules.pairs import Poly
 
 __all__ = ["interior_angles_deg", "measure", "off_grid", "ring_area_dbu2"]
 
@@ -36,8 +35,6 @@ def measure(kind: str, poly: Poly, value: float) -> tuple[float | None, int] | N
     if kind == "vertices":
         n = len(poly[0]) if poly else 0
         return (float(n), 1) if n > value else None
-    if kind == "valid":
-        return _invalid(poly)
     if kind == "area":
         area = (ring_area_dbu2(poly[0]) - sum(ring_area_dbu2(h) for h in poly[1:])) * UM2
         return (round(area, 6), 1) if area < value else None
@@ -51,19 +48,6 @@ def measure(kind: str, poly: Poly, value: float) -> tuple[float | None, int] | N
         acute = angles[angles < value - 1e-9]
         return (round(float(acute.min()), 3), len(acute)) if len(acute) else None
     raise ValueError(f"unknown per-polygon rule kind {kind!r}")
-
-
-def _invalid(poly: Poly) -> tuple[float | None, int] | None:
-    """Self-intersecting, repeated vertices, fewer than 3 distinct points or no area."""
-    if not poly or len(poly[0]) < 3:
-        return (None, 1)
-    ring = poly[0]
-    repeated = np.any(np.all(ring == np.roll(ring, -1, axis=0), axis=1))
-    if repeated or ring_area_dbu2(ring) == 0:
-        return (None, 1)
-    if not shapely.is_valid(shapely.Polygon(ring)):
-        return (None, 1)
-    return None
 
 
 def off_grid(sh: Shapes, grid_dbu: float) -> dict[int, tuple[float | None, int]]:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from mbfab.layout.polygons import Poly
 from mbfab.rules.edges import Relation
 from mbfab.rules.index import Shapes, near_pairs
 from mbfab.rules.model import Metric
-from mbfab.rules.pairs import Poly, relation_pairs
+from mbfab.rules.pairs import relation_pairs
 
 __all__ = ["Group", "edge_rule_groups"]
 

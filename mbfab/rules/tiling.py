@@ -20,13 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
 
 from mbfab.layout.placements import Lattice, Placement
-from mbfab.rules.geom import orient, to_shapely
-from mbfab.rules.index import Shapes, merged_origins
-from mbfab.rules.pairs import Poly
+from mbfab.layout.polygons import Poly, come_close, self_contact
+from mbfab.layout.regions import normalized
+from mbfab.rules.index import SNAP_REACH, Shapes, merged_origins
 
 __all__ = ["Plain", "Tiled", "tile_layer"]
 
@@ -169,14 +168,14 @@ def _compactable(unit: _Unit, protos: Sequence[Poly], box: I64, reach: float) ->
     if len(lat) < MIN_SITES or any(not protos[k] for k in unit.protos):
         return False
     steps = _steps(lat, (box[2:] - box[:2]).astype(np.float64), reach)
-    touch = _steps(lat, (box[2:] - box[:2]).astype(np.float64), 1.0)
+    touch = _steps(lat, (box[2:] - box[:2]).astype(np.float64), SNAP_REACH)
     if steps is None or touch is None:
         return False
     ka, kb = steps
     if lat.n1 <= 2 * ka + 2 or lat.n2 <= 2 * kb + 2:
         return False
-    polys = [to_shapely(protos[k]) for k in unit.protos]
-    if not all(shapely.is_valid(p) for p in polys):
+    polys = [protos[k] for k in unit.protos]
+    if any(self_contact(p) for p in polys):
         return False
     for a in range(-touch[0], touch[0] + 1):
         for b in range(-touch[1], touch[1] + 1):
@@ -185,8 +184,8 @@ def _compactable(unit: _Unit, protos: Sequence[Poly], box: I64, reach: float) ->
                 for y, (q, dq) in enumerate(zip(polys, unit.deltas, strict=True)):
                     if (a, b, x) == (0, 0, y) or ((a, b) == (0, 0) and y < x):
                         continue
-                    moved = shapely.transform(q, lambda c, s=shift + dq - dp: c + s)
-                    if p.intersects(moved):
+                    moved = [ring + (shift + dq - dp) for ring in q]
+                    if come_close(p, moved, SNAP_REACH):
                         return False
     return True
 
@@ -272,7 +271,7 @@ def _near(boxes: F64, target: I64, reach: float) -> F64:
 def tile_layer(placements: Sequence[Placement], reach: float) -> Tiled | None:
     """The layer of ``placements`` for width/space checks at ``reach`` (dbu), arrays
     compacted; None when there is no array worth compacting (check it flat)."""
-    raw = [orient([p.shape]) for p in placements]
+    raw = [normalized([p.shape]) for p in placements]
     lattices = [(k, lat) for k, p in enumerate(placements) for lat in p.lattices]
     if not lattices:
         return None

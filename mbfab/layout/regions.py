@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from mbfab.layout.polygons import Poly, compress, ring_area2, ring_edges
+from mbfab.layout.polygons import Poly, normalized, ring_edges
 from mbfab.layout.scanline import Evaluator, sweep
 from mbfab.layout.snapround import snap_edges
 
-__all__ = ["boolean_polygons", "merge_polygons", "normalized", "strange_parts"]
+__all__ = ["boolean_polygons", "merge_polygons", "strange_parts"]
 
 # inside(counts): counts[layer] is how many of that layer's polygons wind around a point
 # (for the strange check: the raw winding number); True where the result is.
@@ -62,27 +62,13 @@ def strange_parts(poly: Poly) -> list[Poly]:
     return _evaluate([[poly]], lambda c: c[0] < 0 or c[0] > 1, raw_winding=True)
 
 
-def normalized(poly: Poly) -> Poly:
-    """A polygon as KLayout stores it: repeated and straight-run points dropped, the hull
-    clockwise and holes counter-clockwise (by their signed area; none: reversed)."""
-    out: Poly = []
-    for index, ring in enumerate(poly):
-        ring = compress(ring)
-        if len(ring) < 3:
-            continue
-        if (index == 0) != (ring_area2(ring) < 0):
-            ring = ring[::-1]
-        out.append(np.ascontiguousarray(ring))
-    return out
-
-
 def _evaluate(
     layers: Sequence[Sequence[Poly]], inside: Callable[[list[int]], bool], raw_winding: bool = False
 ) -> list[Poly]:
     starts, ends, props, layer_of = [], [], [], []
     offset = 0
     for index, polys in enumerate(layers):
-        e0, e1, owner = ring_edges([normalized(poly) for poly in polys])
+        e0, e1, owner = ring_edges([normalized(poly, compress_points=False) for poly in polys])
         starts.append(e0)
         ends.append(e1)
         props.append(owner + offset)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from mbfab.layout.polygons import Poly, compress, ring_area2
+from mbfab.layout.polygons import Poly, normalized
 
 __all__ = ["Evaluator", "sweep"]
 
@@ -263,18 +263,10 @@ class _Generator:
         while k >= 0:
             rings.append(c.points[k][:-1])
             k = c.next[k]
-        poly: Poly = []
-        for number, pts in enumerate(rings):
-            ring = compress(np.array(pts, dtype=np.int64).reshape(-1, 2))
-            if len(ring) < 3:
-                if number == 0:
-                    return
-                continue
-            if (number == 0) != (ring_area2(ring) < 0):
-                ring = ring[::-1]
-            low = int(np.lexsort((ring[:, 0], ring[:, 1]))[0])
-            poly.append(np.ascontiguousarray(np.roll(ring, -low, axis=0)))
-        self.polygons.append(poly)
+        raw: Poly = [np.array(pts, dtype=np.int64).reshape(-1, 2) for pts in rings]
+        poly = normalized(raw)
+        if poly:
+            self.polygons.append(poly)
 
 
 class _State:

@@ -79,7 +79,7 @@ class LayoutData:
     def merged(self, spec: tuple[int, int]) -> Shapes:
         """KLayout's merged semantics, oriented hull clockwise / holes counter-clockwise."""
         if spec not in self._merged:
-            self._merged[spec] = merged_shapes(oriented(self.raw(spec)))
+            self._merged[spec] = merged_shapes(oriented(self.raw(spec), compress_points=False))
         return self._merged[spec]
 
 

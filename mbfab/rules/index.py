@@ -15,8 +15,8 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
-from mbfab.layout.polygons import Poly, box_pairs, come_close, self_contact
-from mbfab.layout.regions import merge_polygons, normalized
+from mbfab.layout.polygons import Poly, box_pairs, come_close, normalized, self_contact
+from mbfab.layout.regions import merge_polygons
 
 __all__ = [
     "SNAP_REACH",
@@ -51,9 +51,14 @@ class Shapes:
     def proto_boxes(self) -> I64:
         if not self.protos:
             return np.zeros((0, 4), dtype=np.int64)
-        return np.array(
-            [[*p[0].min(axis=0), *p[0].max(axis=0)] for p in self.protos], dtype=np.int64
-        )
+        boxes = []
+        for p in self.protos:
+            if not p:  # a prototype no instance uses any more (merged away)
+                boxes.append([0, 0, 0, 0])
+                continue
+            pts = np.concatenate(p) if len(p) > 1 else p[0]
+            boxes.append([*pts.min(axis=0), *pts.max(axis=0)])
+        return np.array(boxes, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.proto)
@@ -161,18 +166,19 @@ def from_placements(
     return _oriented(result) if oriented else result
 
 
-def oriented(shapes: Shapes) -> Shapes:
-    """Prototypes oriented KLayout's way (degenerate ones dropped)."""
-    return _oriented(shapes)
+def oriented(shapes: Shapes, compress_points: bool = True) -> Shapes:
+    """Prototypes oriented KLayout's way (degenerate ones dropped); ``compress_points`` off
+    keeps repeated and straight-run points (as KLayout reads polygons, to merge them)."""
+    return _oriented(shapes, compress_points)
 
 
-def _oriented(shapes: Shapes) -> Shapes:
+def _oriented(shapes: Shapes, compress_points: bool = True) -> Shapes:
     """Orient prototypes KLayout's way; drop degenerate ones (checked separately)."""
     keep = []
     protos: list[Poly] = []
     remap = np.full(len(shapes.protos), -1, dtype=np.int64)
     for k, poly in enumerate(shapes.protos):
-        oriented = normalized(poly)
+        oriented = normalized(poly, compress_points)
         if oriented:
             remap[k] = len(protos)
             protos.append(oriented)
@@ -198,7 +204,7 @@ def near_pairs(a: Shapes, b: Shapes | None, reach: float) -> tuple[I64, I64]:
     ext_b = np.maximum(box_b[:, 2] - box_b[:, 0], box_b[:, 3] - box_b[:, 1])
     limit = float(np.percentile(np.concatenate([ext_a, ext_b]), 90))
     small_a, small_b = ext_a <= limit, ext_b <= limit
-    cell = max(limit + reach, 1.0)
+    cell = max(limit + max(reach, 0.0), 1.0)
     out_i, out_j = [], []
     gi, gj = _grid_pairs(box_a, box_b, small_a, small_b, cell, reach, same)
     out_i.append(gi)
@@ -333,7 +339,9 @@ def merged_origins(shapes: Shapes) -> tuple[Shapes, I64, I64]:
     alone = np.array([self_contact(p) for p in shapes.protos], dtype=bool)
     lone = keep & alone[shapes.proto]
     keep &= ~lone
-    protos = list(shapes.protos)
+    # What stays as it is is stored as KLayout stores merged polygons: compressed.
+    protos = [normalized(p) for p in shapes.protos]
+    keep &= np.array([bool(p) for p in protos], dtype=bool)[shapes.proto]
     new_proto, new_offset = [shapes.proto[keep]], [shapes.offset[keep]]
     new_origin = [origin[keep]]
     for k in np.unique(shapes.proto[lone]).tolist():

@@ -31,8 +31,22 @@ F = NDArray[np.float64]
 
 
 def polygon_edges(polys: Sequence[Poly]) -> tuple[F, F, Ints]:
-    """Start points, end points (float dbu) and polygon index of every edge."""
+    """Start points, end points (float dbu) and polygon index of every edge.
+
+    A two-point "ring" stands for one edge (its first point to its second): how a polygon
+    whose edges a check has joined (:func:`mbfab.rules.relations.as_checked`) is passed.
+    """
     e0, e1, owner = ring_edges(polys)
+    if any(len(ring) == 2 for poly in polys for ring in poly):
+        second = np.concatenate(
+            [
+                np.arange(len(ring)) == 1 if len(ring) == 2 else np.zeros(len(ring), dtype=bool)
+                for poly in polys
+                for ring in poly
+                if len(ring) >= 2
+            ]
+        )
+        e0, e1, owner = e0[~second], e1[~second], owner[~second]
     return e0.astype(np.float64), e1.astype(np.float64), owner
 
 

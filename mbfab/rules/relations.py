@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from mbfab.layout.polygons import Poly
+from mbfab.layout.polygons import Poly, compact_edges
 from mbfab.rules.edges import Relation
 from mbfab.rules.index import Shapes, near_pairs
 from mbfab.rules.model import Metric
 from mbfab.rules.pairs import relation_pairs
 
-__all__ = ["Group", "edge_rule_groups"]
+__all__ = ["Group", "as_checked", "edge_rule_groups"]
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -91,13 +91,58 @@ def edge_rule_groups(
     the others are present as neighbours only.
     """
     keep = np.ones(len(first), dtype=bool) if anchors is None else anchors
-    if kind == "width":
+    if kind == "width":  # KLayout checks widths polygon by polygon, edges as they are
         return _width(first, d_dbu, keep, metric)
+    # KLayout merges a polygon locally with the others near it (within the distance for
+    # space; overlapping boxes for two layers) and checks the edges that merge leaves.
+    first = as_checked(first, d_dbu if kind == "space" else 0.0)
     if kind == "space":
         return _space(first, d_dbu, keep, metric)
     assert second is not None
     relation = Relation.OVERLAP if kind == "enclosure" else Relation.SPACE
     return _two_layers(first, second, d_dbu, relation, metric)
+
+
+def _nearly_collinear(poly: Poly) -> bool:
+    """Some two edges that meet turn by less than a unit over the shorter one (screened
+    cheaply: neighbours along a ring, or any outline passing a vertex twice)."""
+    points = np.concatenate(poly)
+    if len(np.unique(points, axis=0)) < len(points):
+        return True
+    for ring in poly:
+        d = np.roll(ring, -1, axis=0) - ring
+        nxt = np.roll(d, -1, axis=0)
+        turn = np.abs((d[:, 0] * nxt[:, 1] - d[:, 1] * nxt[:, 0]).astype(np.float64))
+        lengths = np.hypot(d[:, 0], d[:, 1])
+        if np.any(turn < np.minimum(lengths, np.roll(lengths, -1))):
+            return True
+    return False
+
+
+def as_checked(sh: Shapes, reach: float) -> Shapes:
+    """The layer as KLayout's checks see it: a polygon whose box comes closer than ``reach``
+    to another one's (both axes; a negative reach: boxes overlapping by more than that) is
+    checked with its nearly collinear edges joined
+    (:func:`mbfab.layout.polygons.compact_edges`); the others as they are."""
+    joined: dict[int, Poly] = {}
+    for k, poly in enumerate(sh.protos):
+        if _nearly_collinear(poly):
+            a, b = compact_edges(poly)
+            joined[k] = [np.stack([p, q]) for p, q in zip(a, b, strict=True)]
+    if not joined or len(sh) < 2:
+        return sh
+    i, j = near_pairs(sh, None, float(reach) - 1.0)
+    crowded = np.zeros(len(sh), dtype=bool)
+    crowded[i] = crowded[j] = True
+    protos = list(sh.protos)
+    remap = np.arange(len(protos), dtype=np.int64)
+    for k, edges in joined.items():
+        remap_k = len(protos)
+        protos.append(edges)
+        remap[k] = remap_k
+    use = crowded & np.isin(sh.proto, list(joined))
+    proto = np.where(use, remap[sh.proto], sh.proto)
+    return Shapes(protos, proto, sh.offset)
 
 
 def _width(sh: Shapes, d: float, keep: NDArray[np.bool_], metric: Metric) -> list[Group]:

@@ -23,8 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mbfab.layout.placements import Lattice, Placement
-from mbfab.layout.polygons import Poly, come_close, self_contact
-from mbfab.layout.regions import normalized
+from mbfab.layout.polygons import Poly, come_close, normalized, self_contact
 from mbfab.rules.index import SNAP_REACH, Shapes, merged_origins
 
 __all__ = ["Plain", "Tiled", "tile_layer"]
@@ -271,7 +270,7 @@ def _near(boxes: F64, target: I64, reach: float) -> F64:
 def tile_layer(placements: Sequence[Placement], reach: float) -> Tiled | None:
     """The layer of ``placements`` for width/space checks at ``reach`` (dbu), arrays
     compacted; None when there is no array worth compacting (check it flat)."""
-    raw = [normalized([p.shape]) for p in placements]
+    raw = [normalized([p.shape], compress_points=False) for p in placements]
     lattices = [(k, lat) for k, p in enumerate(placements) for lat in p.lattices]
     if not lattices:
         return None

@@ -77,20 +77,46 @@ def box_pairs(
     """Index pairs whose boxes ``(xmin, ymin, xmax, ymax)`` come within ``reach`` (closer
     than ``reach`` on both axes with ``strict``).
 
-    A sweep over x (sorted, searchsorted ranges) then a y filter; with ``same`` both sets are
-    the same and each unordered pair is returned once (``i < j``).
+    A sweep over x (sorted, searchsorted ranges) then a y filter; the few boxes much wider
+    than the rest (the long edges of a large plate) are swept over y instead, so they do not
+    make every box a candidate of every other. With ``same`` both sets are the same and each
+    unordered pair is returned once (``i < j``).
     """
     empty = np.zeros(0, dtype=np.int64)
     if len(box_a) == 0 or len(box_b) == 0:
         return empty, empty
     box_a = np.asarray(box_a, dtype=np.float64)
     box_b = np.asarray(box_b, dtype=np.float64)
-    order = np.argsort(box_b[:, 0], kind="stable")
-    xmin_sorted = box_b[order, 0]
-    # The widest b box bounds how far left of a's xmin a b box may start and still reach.
-    widest = float(np.max(box_b[:, 2] - box_b[:, 0]))
-    lo = np.searchsorted(xmin_sorted, box_a[:, 0] - reach - widest, side="left")
-    hi = np.searchsorted(xmin_sorted, box_a[:, 2] + reach, side="right")
+    width = box_b[:, 2] - box_b[:, 0]
+    limit = max(8.0 * float(np.percentile(width, 90)), 1.0)
+    wide = width > limit
+    if not wide.any():
+        return _sweep(box_a, box_b, reach, same, strict)
+    out_i, out_j = [], []
+    for part, axis in ((~wide, 0), (wide, 1)):
+        idx = np.flatnonzero(part)
+        i, j = _sweep(box_a, box_b[idx], reach, False, strict, axis)
+        j = idx[j]
+        if same:
+            keep = i < j
+            i, j = i[keep], j[keep]
+        out_i.append(i)
+        out_j.append(j)
+    return np.concatenate(out_i), np.concatenate(out_j)
+
+
+def _sweep(
+    box_a: F64, box_b: F64, reach: float, same: bool, strict: bool, axis: int = 0
+) -> tuple[I64, I64]:
+    """Candidate pairs by sorting ``box_b`` along ``axis``, then the exact box test."""
+    empty = np.zeros(0, dtype=np.int64)
+    lo_axis, hi_axis = axis, axis + 2
+    order = np.argsort(box_b[:, lo_axis], kind="stable")
+    lo_sorted = box_b[order, lo_axis]
+    # The widest b box bounds how far before a's start a b box may start and still reach.
+    widest = float(np.max(box_b[:, hi_axis] - box_b[:, lo_axis]))
+    lo = np.searchsorted(lo_sorted, box_a[:, lo_axis] - reach - widest, side="left")
+    hi = np.searchsorted(lo_sorted, box_a[:, hi_axis] + reach, side="right")
     counts = np.maximum(hi - lo, 0)
     total = int(counts.sum())
     if total == 0:

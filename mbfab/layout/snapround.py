@@ -23,7 +23,13 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from mbfab.layout.polygons import cross, edge_crossing, on_edge_exact, on_edge_fuzzy
+from mbfab.layout.polygons import (
+    cross,
+    edge_crossing,
+    on_edge_exact,
+    on_edge_fuzzy,
+    segments_touch,
+)
 
 __all__ = ["snap_edges"]
 
@@ -135,15 +141,56 @@ def snap_edges(e0: I64, e1: I64, prop: I64) -> tuple[I64, I64, I64]:
         return e0, e1, prop
     edges = _Edges(e0, e1)
     cuts = _Cuts(len(e0))
+    cells: tuple[list[I64], list[tuple[int, int, int, int]]] = ([], [])
+    cells90: tuple[list[I64], list[tuple[int, int, int, int]]] = ([], [])
     for active, y, yy, is90 in _bands(edges):
         if len(active) > 1:
             for members, box in _cells(edges, active, y, yy, is90):
-                if is90:
-                    _cell90(edges, members, box, cuts)
-                else:
-                    _cell_any(edges, members, box, cuts)
+                target = cells90 if is90 else cells
+                target[0].append(members)
+                target[1].append(box)
+    # Each cell's findings depend only on its own edges (and the final strong/weak state
+    # only ever grows), so all cells are evaluated together.
+    if cells90[0]:
+        _cells90(edges, _Pairs(*cells90), cuts)
+    if cells[0]:
+        _cells_any(edges, _Pairs(*cells), cuts)
     cuts.settle()
     return _split(edges, prop, cuts)
+
+
+class _Pairs:
+    """Every ordered pair of distinct edges within each of many cells."""
+
+    def __init__(self, members: list[I64], boxes: list[tuple[int, int, int, int]]) -> None:
+        self.members = members
+        self.boxes = np.array(boxes, dtype=np.int64).reshape(-1, 4)
+        a, b, ordered, cell = [], [], [], []
+        for c, m in enumerate(members):
+            k = len(m)
+            ia, ib = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+            sel = ia != ib
+            a.append(m[ia[sel]])
+            b.append(m[ib[sel]])
+            ordered.append(ia[sel] < ib[sel])
+            cell.append(np.full(int(sel.sum()), c, dtype=np.int64))
+        self.a, self.b = np.concatenate(a), np.concatenate(b)
+        self.ordered = np.concatenate(ordered)
+        self.cell = np.concatenate(cell)
+
+    def in_box(self, p: I64, cell: I64 | None = None) -> NDArray[np.bool_]:
+        box = self.boxes[self.cell if cell is None else cell]
+        return (
+            (p[:, 0] >= box[:, 0])
+            & (p[:, 0] <= box[:, 2])
+            & (p[:, 1] >= box[:, 1])
+            & (p[:, 1] <= box[:, 3])
+        )
+
+
+def _add_all(cuts: _Cuts, edge: I64, points: I64, strong: NDArray[np.bool_]) -> None:
+    for e, p, s in zip(edge.tolist(), points.tolist(), strong.tolist(), strict=True):
+        cuts.add(e, (p[0], p[1]), s)
 
 
 def _bands(edges: _Edges):  # type: ignore[no-untyped-def]
@@ -205,10 +252,6 @@ def _cells(edges: _Edges, active: I64, y: int, yy: int, is90: bool):  # type: ig
         members = [e for e in members if not hi_of[e] < x]
 
 
-def _in_box(p: I64, box: tuple[int, int, int, int]) -> NDArray[np.bool_]:
-    return (p[:, 0] >= box[0]) & (p[:, 0] <= box[2]) & (p[:, 1] >= box[1]) & (p[:, 1] <= box[3])
-
-
 def _shared(edges: _Edges, a: I64, b: I64) -> NDArray[np.bool_]:
     e0, e1 = edges.e0, edges.e1
     return (
@@ -223,39 +266,29 @@ def _pt(points: I64, k: int) -> Point:
     return (int(points[k, 0]), int(points[k, 1]))
 
 
-def _cell90(edges: _Edges, members: I64, box: tuple[int, int, int, int], cuts: _Cuts) -> None:
-    """A Manhattan cell: crossings of vertical with horizontal edges, and the ends of
+def _cells90(edges: _Edges, pairs: _Pairs, cuts: _Cuts) -> None:
+    """Manhattan cells: crossings of vertical with horizontal edges, and the ends of
     overlapping vertical edges, cut the vertical edges."""
-    k = len(members)
-    ia, ib = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
-    sel = ia != ib
-    a, b = members[ia[sel]], members[ib[sel]]
-    pos_a, pos_b = ia[sel], ib[sel]
+    a, b = pairs.a, pairs.b
     h = edges.horizontal
-    cross_pair = (h[a] != h[b]) & (pos_a < pos_b) & ~_shared(edges, a, b)
+    cross_pair = (h[a] != h[b]) & pairs.ordered & ~_shared(edges, a, b)
     lo_a, hi_a = np.minimum(edges.e0[a], edges.e1[a]), np.maximum(edges.e0[a], edges.e1[a])
     lo_b, hi_b = np.minimum(edges.e0[b], edges.e1[b]), np.maximum(edges.e0[b], edges.e1[b])
     touch = np.all((lo_a <= hi_b) & (lo_b <= hi_a), axis=1)
     point = np.maximum(lo_a, lo_b)
-    hit = cross_pair & touch & _in_box(point, box)
+    hit = cross_pair & touch & pairs.in_box(point)
     target = np.where(h[a], b, a)
-    for edge, p in zip(target[hit].tolist(), point[hit].tolist(), strict=True):
-        cuts.add(edge, (p[0], p[1]), True)
+    _add_all(cuts, target[hit], point[hit], np.ones(int(hit.sum()), dtype=bool))
     same_x = ~h[a] & ~h[b] & (edges.e0[a, 0] == edges.e0[b, 0])
     for end in (edges.e0, edges.e1):
         p = end[a]
-        inside = same_x & _in_box(p, box) & (p[:, 1] > edges.ymin[b]) & (p[:, 1] < edges.ymax[b])
-        for edge, q in zip(b[inside].tolist(), p[inside].tolist(), strict=True):
-            cuts.add(edge, (q[0], q[1]), True)
+        inside = same_x & pairs.in_box(p) & (p[:, 1] > edges.ymin[b]) & (p[:, 1] < edges.ymax[b])
+        _add_all(cuts, b[inside], p[inside], np.ones(int(inside.sum()), dtype=bool))
 
 
-def _cell_any(edges: _Edges, members: I64, box: tuple[int, int, int, int], cuts: _Cuts) -> None:
-    """A cell with slanted edges: KLayout's crossings, overlaps and near vertices."""
-    k = len(members)
-    ia, ib = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
-    sel = ia != ib
-    a, b = members[ia[sel]], members[ib[sel]]  # c1, c2
-    ordered = ia[sel] < ib[sel]
+def _cells_any(edges: _Edges, pairs: _Pairs, cuts: _Cuts) -> None:
+    """Cells with slanted edges: KLayout's crossings, overlaps and near vertices."""
+    a, b = pairs.a, pairs.b  # c1, c2
     e0, e1, d, h = edges.e0, edges.e1, edges.d, edges.horizontal
     shared = _shared(edges, a, b)
     parallel = cross(d[a, 0], d[a, 1], d[b, 0], d[b, 1]) == 0
@@ -264,56 +297,48 @@ def _cell_any(edges: _Edges, members: I64, box: tuple[int, int, int, int], cuts:
     branch_col = ~branch_h & parallel & on_line
     branch_gen = ~branch_h & ~branch_col
     # Crossings (each unordered pair once), kept where they fall in the cell.
-    crossing = ordered & ~shared & ((branch_h & ~h[a]) | branch_gen)
-    crossing &= _touching(edges, a, b)
-    weak: set[Point] = set()
-    for c1, c2 in zip(a[crossing].tolist(), b[crossing].tolist(), strict=True):
+    crossing = pairs.ordered & ~shared & ((branch_h & ~h[a]) | branch_gen)
+    crossing &= segments_touch(e0[a], e1[a], e0[b], e1[b])
+    weak: set[tuple[int, Point]] = set()
+    for c1, c2, cell in zip(
+        a[crossing].tolist(), b[crossing].tolist(), pairs.cell[crossing].tolist(), strict=True
+    ):
         if edges.key(c2) < edges.key(c1):  # KLayout asks the lesser edge
             c1, c2 = c2, c1
         point = edge_crossing(_pt(e0, c1), _pt(e1, c1), _pt(e0, c2), _pt(e1, c2))
+        box = pairs.boxes[cell]
         if point is not None and box[0] <= point[0] <= box[2] and box[1] <= point[1] <= box[3]:
-            weak.add(point)
+            weak.add((cell, point))
     # Collinear overlaps: the ends of one edge inside the other cut it (weakly).
     for end in (e0, e1):
         p = end[a]
-        inside = branch_col & _in_box(p, box) & on_edge_exact(e0[b], e1[b], p)
+        inside = branch_col & pairs.in_box(p) & on_edge_exact(e0[b], e1[b], p)
         inside &= ~(np.all(p == e0[b], axis=1) | np.all(p == e1[b], axis=1))
-        for edge, q in zip(b[inside].tolist(), p[inside].tolist(), strict=True):
-            cuts.add(edge, (q[0], q[1]), False)
-    # Rounded crossings cut every non-horizontal edge of the cell they lie (nearly) on.
+        _add_all(cuts, b[inside], p[inside], np.zeros(int(inside.sum()), dtype=bool))
+    # Rounded crossings cut every non-horizontal edge of their cell they lie (nearly) on.
     if weak:
-        pts = np.array(sorted(weak, key=lambda q: (q[1], q[0])), dtype=np.int64)
-        m = members[~h[members]]
-        pi, mi = np.meshgrid(np.arange(len(pts)), np.arange(len(m)), indexing="ij")
-        pi, mi = pi.ravel(), m[mi.ravel()]
+        found = sorted(weak)
+        cell_of = np.array([c for c, _ in found], dtype=np.int64)
+        pts = np.array([q for _, q in found], dtype=np.int64)
+        members = [pairs.members[c][~h[pairs.members[c]]] for c in cell_of.tolist()]
+        pi = np.repeat(np.arange(len(pts)), [len(m) for m in members])
+        mi = np.concatenate(members)
         near = on_edge_fuzzy(e0[mi], e1[mi], pts[pi])
         exact = on_edge_exact(e0[mi], e1[mi], pts[pi])
-        for edge, q, on in zip(
-            mi[near].tolist(), pts[pi[near]].tolist(), exact[near].tolist(), strict=True
-        ):
-            cuts.add(edge, (q[0], q[1]), not on)
+        _add_all(cuts, mi[near], pts[pi[near]], ~exact[near])
     # Start points near other edges: on them a cut, within half a step an attraction.
     p = e0[a]
-    near = branch_gen & _in_box(p, box) & on_edge_fuzzy(e0[b], e1[b], p)
+    near = branch_gen & pairs.in_box(p) & on_edge_fuzzy(e0[b], e1[b], p)
     exact = near & on_edge_exact(e0[b], e1[b], p)
-    for edge, q in zip(b[exact].tolist(), p[exact].tolist(), strict=True):
-        cuts.add(edge, (q[0], q[1]), True)
+    _add_all(cuts, b[exact], p[exact], np.ones(int(exact.sum()), dtype=bool))
     attract = near & ~exact
-    src, dst = a[attract], b[attract]
-    for s in dict.fromkeys(src.tolist()):
-        targets = dst[src == s].tolist()
-        point = _pt(e0, s)
-        if np.any(cuts.strong[targets]):
-            for t in targets:
-                cuts.add(t, point, True)
-        else:
-            cuts.attract(point, targets)
-
-
-def _touching(edges: _Edges, a: I64, b: I64) -> NDArray[np.bool_]:
-    from mbfab.layout.polygons import segments_touch
-
-    return segments_touch(edges.e0[a], edges.e1[a], edges.e0[b], edges.e1[b])
+    groups: dict[tuple[int, int], list[int]] = {}
+    for cell, src, dst in zip(
+        pairs.cell[attract].tolist(), a[attract].tolist(), b[attract].tolist(), strict=True
+    ):
+        groups.setdefault((cell, src), []).append(dst)
+    for (_, src), targets in groups.items():
+        cuts.attract(_pt(e0, src), targets)
 
 
 def _split(edges: _Edges, prop: I64, cuts: _Cuts) -> tuple[I64, I64, I64]:

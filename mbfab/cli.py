@@ -45,9 +45,10 @@ def _user_errors(func: F) -> F:
             inputs = [v for k, v in kwargs.items() if k not in _OUTPUT_ARGUMENTS]
             what = " ".join(str(p) for p in _paths(*args, *inputs))
             message = " ".join(str(exc).split()) or "(no message)"
+            where = "".join(f" ({note})" for note in getattr(exc, "__notes__", []))
             click.echo(
                 f"internal error in {func.__name__.removesuffix('_command')}"
-                f"{' ' + what if what else ''}: {type(exc).__name__}: {message} "
+                f"{' ' + what if what else ''}{where}: {type(exc).__name__}: {message} "
                 f"(set {DEBUG_VARIABLE}=1 for the traceback; please report it)",
                 err=True,
             )

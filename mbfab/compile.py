@@ -42,7 +42,7 @@ from mbfab.output.process import PlateRef, Traveler, build_traveler
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
 from mbfab.rules import Finding, check_file, to_json, to_lyrdb
-from mbfab.rules.formats import to_dict
+from mbfab.rules.formats import region_rows, to_dict
 from mbfab.rules.from_recipe import check_device
 
 __all__ = [
@@ -231,6 +231,7 @@ def _write_outputs(
         "plates": entries,
         "estimates": estimates,
         "drc": to_dict(findings, layout_name)["summary"],
+        "rules": {"results": region_rows(findings)},
     }
     write_json(report, staging / "report.json")
     html = render_report_html(report, device.cell, recipe, prepared.plates)

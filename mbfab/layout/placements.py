@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gdstk
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from mbfab.layout.grid import DBU_UM
 from mbfab.layout.polygons import round_half_away
@@ -93,7 +93,7 @@ def _expand(offsets: F64, vectors: _Vectors) -> F64:
     return (offsets[:, None, :] + sites[None, :, :]).reshape(-1, 2)
 
 
-def _grid(values_um: F64) -> F64:
+def _grid(values_um: ArrayLike) -> F64:
     """Micrometres read from a file as whole database units (floats)."""
     return np.rint(np.asarray(values_um, dtype=np.float64) / DBU_UM)
 

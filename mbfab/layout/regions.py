@@ -1,22 +1,20 @@
 """Merges and booleans of integer polygons with KLayout's semantics, to the grid point.
 
 The pipeline is KLayout's edge processor: snap rounding (:mod:`mbfab.layout.snapround`),
-then a sweep over horizontal bands that decides for every edge whether the result lies on
-one side of it only (a boundary edge) and derives the horizontal boundary pieces, then the
-boundary is joined into outlines and those into polygons:
+the scan line with an evaluator that says where the result is
+(:mod:`mbfab.layout.scanline`), and the polygon generator (:mod:`mbfab.layout.contours`):
 
 * Filling is non-zero winding per input polygon: a point is inside a polygon when that
   polygon winds around it any number of times but zero (a doubly covered loop is filled; a
   bow tie has both lobes), and inside a layer when inside any of its polygons.
-* Outlines are joined as KLayout's polygon generator joins them (its ``min_coherence``
-  off): where outlines meet at a point, each incoming boundary edge continues along the
-  outgoing edge that turns most to the left. Two shapes touching at one corner so become one
-  polygon (a figure-eight hull); a hole touching the hull at a point stays a hole.
-* A polygon is a connected piece of the result with its holes; straight runs are
-  compressed into one edge; hulls run clockwise, holes counter-clockwise.
+* Shapes touching at one corner become one polygon (its hull passes the corner twice); a
+  hole touching its hull at a point stays a hole.
+* Crossings are rounded to the grid and edges passing within half a unit of them bent
+  through them, exactly as KLayout does.
+* Polygons come out as KLayout stores them (:func:`mbfab.layout.polygons.normalized`).
 
-All arithmetic on coordinates is exact (or, for ordering inside a band, far from its
-limits), so no input can make it raise.
+All arithmetic on coordinates is exact (or, for ordering along a scan line, the very
+floating-point operations KLayout uses), so no input can make it raise.
 """
 
 from __future__ import annotations

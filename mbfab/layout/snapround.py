@@ -17,7 +17,6 @@ after them -- agree with KLayout's to the grid point.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -383,6 +382,3 @@ def _split(edges: _Edges, prop: I64, cuts: _Cuts) -> tuple[I64, I64, I64]:
         np.concatenate([e1[untouched], new1]),
         np.concatenate([prop[untouched], np.array(props, dtype=np.int64)]),
     )
-
-
-_ = math  # reserved

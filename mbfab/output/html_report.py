@@ -131,7 +131,7 @@ def render_report_html(
         plates=plate_cards,
         rules=rules,
         rule_rows=rule_rows,
-        rule_columns=sorted({k for row in rule_rows for k in row}),
+        rule_columns=list(dict.fromkeys(k for row in rule_rows for k in row)),
         rules_json=rules_json,
         ratio_label=ratio_label,
     )

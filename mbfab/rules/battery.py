@@ -7,6 +7,7 @@ import numpy as np
 from mbfab.layout import DBU_UM
 from mbfab.layout.polygons import Poly, come_close
 from mbfab.layout.regions import boolean_polygons
+from mbfab.rules.clusters import place_markers
 from mbfab.rules.engine import LayoutData
 from mbfab.rules.model import Finding, LayerRef, Marker, Rule
 
@@ -56,6 +57,7 @@ def net_finding(rule: Rule, data: LayoutData) -> Finding:
         finding.markers += [_marker([collectors[k]]) for k in sorted(used)[1:]]
     if finding.count:
         finding.message = "electrode net is not one connected piece on its collector"
+    place_markers(finding)
     return finding
 
 
@@ -77,4 +79,5 @@ def short_finding(rule: Rule, data: LayoutData) -> Finding:
                 finding.markers.append(_marker([piece]))
     if finding.count:
         finding.message = "cathode and anode nets touch (short circuit)"
+    place_markers(finding)
     return finding

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from mbfab.layout import DBU_UM, layers_in, read_layout, top_cell
 from mbfab.layout.placements import layer_placements, read_flat_polygons
+from mbfab.rules.clusters import CLUSTER_LIMIT, place, place_markers
 from mbfab.rules.index import Shapes, from_flat, from_placements, merged_shapes, oriented
 from mbfab.rules.model import Finding, Marker, Rule
 from mbfab.rules.polychecks import measure, off_grid
@@ -107,8 +108,13 @@ def _pair_distance(pairs: F64) -> F64:
 
 
 def _edge_finding(rule: Rule, groups: list[Group], places: Places, max_markers: int) -> Finding:
-    """Count and mark each group's pairs at every placement its anchors stand for."""
+    """Count each group's pairs at every placement its anchors stand for; place them (up to
+    :data:`CLUSTER_LIMIT`, or ``max_markers`` if more) in violation regions; mark the first
+    ``max_markers``."""
     finding = Finding(rule)
+    quads: list[I64] = []
+    values: list[float | None] = []
+    limit = max(max_markers, CLUSTER_LIMIT)
     for pairs, anchors in groups:
         times = places.count(anchors)
         if times == 0:
@@ -117,13 +123,14 @@ def _edge_finding(rule: Rule, groups: list[Group], places: Places, max_markers: 
         dist = _pair_distance(pairs) * DBU_UM
         worst = float(dist.min())
         finding.worst = worst if finding.worst is None else min(finding.worst, worst)
-        room = max(0, max_markers - len(finding.markers))
+        room = max(0, limit - len(quads))
         for offset in places.offsets(anchors, -(-room // max(1, len(pairs)))):
             for pair, value in zip(pairs, dist, strict=True):
-                if len(finding.markers) >= max_markers:
+                if len(quads) >= limit:
                     break
-                quad = pair[[0, 1, 2, 3]] + offset
-                finding.markers.append(Marker(_um(quad), round(float(value), 6), "edge-pair"))
+                quads.append(np.rint(pair[[0, 1, 2, 3]] + offset).astype(np.int64))
+                values.append(round(float(value), 6))
+    place(finding, quads, values, "edge-pair", max_markers)
     return finding
 
 
@@ -154,7 +161,19 @@ def _worse(rule: Rule, a: float, b: float) -> float:
 
 
 def run_rule(data: LayoutData, rule: Rule, max_markers: int = 1000) -> Finding:
-    """Run one geometric rule on ``data``."""
+    """Run one geometric rule on ``data``.
+
+    Nothing here is expected to raise (integer geometry throughout); should a bug still
+    surface, the exception names the rule it happened in (shown on the internal-error line).
+    """
+    try:
+        return _run_rule(data, rule, max_markers)
+    except Exception as exc:
+        exc.add_note(f"rule {rule.id}")
+        raise
+
+
+def _run_rule(data: LayoutData, rule: Rule, max_markers: int) -> Finding:
     started = time.perf_counter()
     specs = [layer.spec for layer in rule.layers]
     value = rule.value if rule.value is not None else 0.0
@@ -183,6 +202,7 @@ def run_rule(data: LayoutData, rule: Rule, max_markers: int = 1000) -> Finding:
     else:
         sh = data.raw(specs[0]) if kind in ("vertices", "grid") else data.merged(specs[0])
         finding = _shape_finding(rule, sh, _per_shape(kind, sh, value), max_markers)
+    place_markers(finding)
     finding.seconds = time.perf_counter() - started
     return finding
 

@@ -9,10 +9,17 @@ JSON schema ``mbfab-drc/1``::
                   "metric": "euclidian"|"square"|"projection"|null (edge-pair kinds),
                   "source": str, "count": int, "worst": float|null, "message": str,
                   "seconds": float|null (null in files compile writes),
-                  "markers": [{"points_um": [[x, y], ...], "measured": float|null}]}]}
+                  "clusters": [{"id": int, "count": int, "worst": float|null,
+                                "box_um": [x0, y0, x1, y1]}],
+                  "markers": [{"points_um": [[x, y], ...], "measured": float|null,
+                               "shape": "edge-pair"|"polygon", "cluster": int}]}]}
 
 ``count`` is the number of violations (edge pairs for width/space/separation/enclosure, as
-KLayout counts them); ``markers`` holds at most ``--max-markers`` of them.
+KLayout counts them); ``markers`` holds at most ``--max-markers`` of them, every edge pair
+on its own as KLayout lists them (an edge pair's points: the first edge's two ends, then
+the second edge's). ``clusters`` are the violation regions people look at: violations whose
+markers touch or overlap, with their count and worst value; each marker names its region
+(0: beyond the first 20 000 violations, which are counted but not placed in regions).
 """
 
 from __future__ import annotations
@@ -22,9 +29,17 @@ from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from mbfab.rules.model import METRIC_KINDS, Finding, Marker
+from mbfab.rules.model import METRIC_KINDS, Cluster, Finding, Marker
 
-__all__ = ["DRC_SCHEMA", "exit_status", "to_json", "to_junit", "to_lyrdb", "to_table"]
+__all__ = [
+    "DRC_SCHEMA",
+    "exit_status",
+    "region_rows",
+    "to_json",
+    "to_junit",
+    "to_lyrdb",
+    "to_table",
+]
 
 DRC_SCHEMA = "mbfab-drc/1"
 
@@ -69,8 +84,17 @@ def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> d
                 "worst": f.worst,
                 "message": f.message,
                 "seconds": round(f.seconds, 4) if timings else None,
+                "clusters": [
+                    {"id": c.id, "count": c.count, "worst": c.worst, "box_um": list(c.box_um)}
+                    for c in f.clusters
+                ],
                 "markers": [
-                    {"points_um": [list(p) for p in m.points], "measured": m.measured}
+                    {
+                        "points_um": [list(p) for p in m.points],
+                        "measured": m.measured,
+                        "shape": m.shape,
+                        "cluster": m.cluster,
+                    }
                     for m in f.markers
                 ],
             }
@@ -94,8 +118,18 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:.4g} {unit}".strip()
 
 
+def _regions(f: Finding) -> list[Cluster]:
+    """A finding's violation regions, worst first (then the most violations)."""
+    sign = -1.0 if f.rule.kind in ("vertices", "overlap") else 1.0
+    return sorted(
+        f.clusters,
+        key=lambda c: (c.worst is None, sign * (c.worst or 0.0), -c.count, c.id),
+    )
+
+
 def to_table(findings: Sequence[Finding], max_markers: int = 10) -> list[str]:
-    """Failed rules first: rule, layer, location, measured vs required, count."""
+    """Failed rules first: rule, layers, count, worst measured vs required, and where --
+    one line per violation region (violations whose markers touch or overlap)."""
     lines = []
     lines.append(
         f"{'rule':<16} {'sev':<7} {'layers':<22} {'count':>7}  {'measured':>12}  "
@@ -104,9 +138,10 @@ def to_table(findings: Sequence[Finding], max_markers: int = 10) -> list[str]:
     failed = [f for f in findings if f.failed]
     for f in failed:
         r = f.rule
+        regions = _regions(f)
         where = ""
-        if f.markers:
-            x, y = f.markers[0].location
+        if regions:
+            x, y = regions[0].location
             where = f"({x:.3f}, {y:.3f})"
         lines.append(
             f"{r.id:<16} {r.severity:<7} {r.layer_names[:22]:<22} {f.count:>7}  "
@@ -114,15 +149,60 @@ def to_table(findings: Sequence[Finding], max_markers: int = 10) -> list[str]:
         )
         if f.message:
             lines.append(f"{'':<16} {f.message}")
-        for m in f.markers[1:max_markers]:
-            x, y = m.location
-            lines.append(f"{'':<16} at ({x:.3f}, {y:.3f}) measured {_fmt(m.measured, r.unit)}")
+        if len(regions) > 1 or (regions and regions[0].count > 1):
+            placed = f" of the first {f.clustered}" if f.clustered < f.count else ""
+            lines.append(f"{'':<16} {len(regions)} region(s){placed}:")
+            for c in regions[:max_markers]:
+                x, y = c.location
+                lines.append(
+                    f"{'':<16} region {c.id}: {c.count} violation(s), worst "
+                    f"{_fmt(c.worst, r.unit)} at ({x:.3f}, {y:.3f})"
+                )
+            if len(regions) > max_markers:
+                lines.append(f"{'':<16} ... {len(regions) - max_markers} more region(s)")
     s = _summary(findings)
     lines.append(
         f"{s['rules']} rules, {s['errors']} failing errors, {s['warnings']} warnings, "
         f"{s['violations']} violations"
     )
     return lines
+
+
+def region_rows(findings: Sequence[Finding], max_regions: int = 20) -> list[dict[str, Any]]:
+    """The rule results as table rows for the HTML report: one row per rule, then one per
+    violation region of a failed rule (at most ``max_regions``)."""
+    rows: list[dict[str, Any]] = []
+    for f in findings:
+        r = f.rule
+        rows.append(
+            {
+                "rule": r.id,
+                "severity": r.severity,
+                "layers": r.layer_names,
+                "status": ("fail" if r.severity == "error" else "warn") if f.failed else "pass",
+                "violations": f.count,
+                "regions": len(f.clusters),
+                "worst": _fmt(f.worst, r.unit) if f.failed else "",
+                "required": _fmt(r.value, r.unit),
+                "where (um)": "",
+            }
+        )
+        for c in _regions(f)[:max_regions]:
+            x, y = c.location
+            rows.append(
+                {
+                    "rule": "",
+                    "severity": "",
+                    "layers": "",
+                    "status": f"region {c.id}",
+                    "violations": c.count,
+                    "regions": "",
+                    "worst": _fmt(c.worst, r.unit),
+                    "required": "",
+                    "where (um)": f"({x:.3f}, {y:.3f})",
+                }
+            )
+    return rows
 
 
 def to_junit(findings: Sequence[Finding], layout: str) -> str:
@@ -147,6 +227,8 @@ def to_junit(findings: Sequence[Finding], layout: str) -> str:
         markers: list[Marker | None] = list(f.markers) or [None]
         for m in markers:
             where = f" at {m.location}" if m is not None else ""
+            if m is not None and m.cluster:
+                where += f" (region {m.cluster})"
             failure = ET.SubElement(
                 case,
                 "failure",
@@ -189,8 +271,14 @@ def to_lyrdb(findings: Sequence[Finding], layout: str, top_cell: str = "TOP") ->
             ET.SubElement(item, "visited").text = "false"
             ET.SubElement(item, "multiplicity").text = "1"
             values = ET.SubElement(item, "values")
-            pts = ";".join(f"{x:.6g},{y:.6g}" for x, y in m.points)
-            ET.SubElement(values, "value").text = f"polygon: ({pts})"
+            pts = [f"{x:.12g},{y:.12g}" for x, y in m.points]
+            if m.shape == "edge-pair":
+                value = f"edge-pair: ({pts[0]};{pts[1]})/({pts[2]};{pts[3]})"
+            else:
+                value = f"polygon: ({';'.join(pts)})"
+            ET.SubElement(values, "value").text = value
             if m.measured is not None:
                 ET.SubElement(values, "value").text = f"float: {m.measured:.6g}"
+            if m.cluster:
+                ET.SubElement(values, "value").text = f"text: 'region {m.cluster}'"
     return ET.tostring(db, encoding="unicode") + "\n"

@@ -10,6 +10,7 @@ __all__ = [
     "KIND_UNITS",
     "METRICS",
     "METRIC_KINDS",
+    "Cluster",
     "Finding",
     "LayerRef",
     "Marker",
@@ -107,11 +108,13 @@ MarkerShape = Literal["edge-pair", "polygon"]
 @dataclass(frozen=True)
 class Marker:
     """Where a violation is, in um: an edge pair (``points`` = first edge's two ends, then the
-    second edge's) or a polygon; the measured value is in the rule's unit."""
+    second edge's) or a polygon; the measured value is in the rule's unit; ``cluster`` the
+    id of the violation region it belongs to (0: not placed in one)."""
 
     points: tuple[tuple[float, float], ...]
     measured: float | None = None
     shape: MarkerShape = "polygon"
+    cluster: int = 0
 
     @property
     def location(self) -> tuple[float, float]:
@@ -120,9 +123,27 @@ class Marker:
         return ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
 
 
+@dataclass(frozen=True)
+class Cluster:
+    """A violation region: violations of one rule whose markers touch or overlap -- its id
+    (from 1), how many violations it holds, the worst measured value among them and its
+    bounding box ``(x0, y0, x1, y1)`` in um."""
+
+    id: int
+    count: int
+    worst: float | None
+    box_um: tuple[float, float, float, float]
+
+    @property
+    def location(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.box_um
+        return ((x0 + x1) / 2, (y0 + y1) / 2)
+
+
 @dataclass
 class Finding:
-    """A rule's result: how many violations, the worst measured value, some markers."""
+    """A rule's result: how many violations, the worst measured value, some markers and the
+    regions they form (covering ``clustered`` of the violations)."""
 
     rule: Rule
     count: int = 0
@@ -130,6 +151,8 @@ class Finding:
     markers: list[Marker] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0
+    clusters: list[Cluster] = field(default_factory=list)
+    clustered: int = 0
 
     @property
     def failed(self) -> bool:

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from mbfab.layout.polygons import Poly, compact_edges
+from mbfab.layout.compaction import compact_edges
+from mbfab.layout.polygons import Poly
 from mbfab.rules.edges import Relation
 from mbfab.rules.index import Shapes, near_pairs
 from mbfab.rules.model import Metric

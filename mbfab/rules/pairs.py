@@ -55,26 +55,49 @@ def candidate_pairs(
     than ``reach`` on both axes with ``strict``, as KLayout's box scanner pairs edges).
 
     A sweep over x (sorted, searchsorted ranges) then a y filter; with ``same`` both sets are
-    the same and each unordered pair is returned once (``i < j``).
+    the same and each unordered pair is returned once (``i < j``). Pairs come ordered by
+    ``a`` index, then by ``b``'s xmin.
     """
+    empty = np.zeros(0, dtype=np.int64)
     if len(box_a) == 0 or len(box_b) == 0:
-        empty = np.zeros(0, dtype=np.int64)
         return empty, empty
     order = np.argsort(box_b[:, 0], kind="stable")
-    xmin_sorted = box_b[order, 0]
-    # Widest b box bounds how far left of a's xmin a b box may start and still reach.
+    # The widest b box bounds how far left of a's xmin a b box may start and still reach:
+    # boxes are swept in classes of similar width, so that one long edge (a bus, a frame)
+    # does not stretch every search range over the whole layout (quadratic).
+    width = box_b[order, 2] - box_b[order, 0]
+    kind = np.floor(np.log2(np.maximum(width, 1.0)) / 2).astype(np.int64)
+    found_a, found_b = [], []
+    for k in np.unique(kind):
+        ranks = np.flatnonzero(kind == k)  # positions in xmin order
+        ia, local = _sweep(box_a, box_b[order[ranks]], reach, strict)
+        found_a.append(ia)
+        found_b.append(ranks[local])
+    ia, rank = np.concatenate(found_a), np.concatenate(found_b)
+    if len(found_a) > 1:
+        sort = np.lexsort((rank, ia))
+        ia, rank = ia[sort], rank[sort]
+    jb = order[rank]
+    if same:
+        keep = ia < jb
+        ia, jb = ia[keep], jb[keep]
+    return ia, jb
+
+
+def _sweep(box_a: F, box_b: F, reach: float, strict: bool) -> tuple[Ints, Ints]:
+    """Pairs of ``a`` and ``b`` boxes (``b`` sorted by xmin) within ``reach``, as indices."""
+    xmin_sorted = box_b[:, 0]
     widest = float(np.max(box_b[:, 2] - box_b[:, 0]))
     lo = np.searchsorted(xmin_sorted, box_a[:, 0] - reach - widest, side="left")
     hi = np.searchsorted(xmin_sorted, box_a[:, 2] + reach, side="right")
     counts = np.maximum(hi - lo, 0)
     total = int(counts.sum())
     if total == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     ia = np.repeat(np.arange(len(box_a), dtype=np.int64), counts)
     starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    jb = order[np.arange(total, dtype=np.int64) + starts]
-    a, b = box_a[ia], box_b[jb]
+    local = np.arange(total, dtype=np.int64) + starts
+    a, b = box_a[ia], box_b[local]
     below = np.less if strict else np.less_equal
     near = (
         below(a[:, 0], b[:, 2] + reach)
@@ -82,9 +105,7 @@ def candidate_pairs(
         & below(a[:, 1], b[:, 3] + reach)
         & below(b[:, 1], a[:, 3] + reach)
     )
-    if same:
-        near &= ia < jb
-    return ia[near], jb[near]
+    return ia[near], local[near]
 
 
 def _edge_boxes(p0: F, p1: F) -> F:

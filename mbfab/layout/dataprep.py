@@ -28,6 +28,7 @@ __all__ = [
     "flatten_layer",
     "fracture_in_place",
     "mirror_x",
+    "simple_in_place",
     "simple_pieces",
     "size_in_place",
     "snap_in_place",
@@ -217,15 +218,39 @@ def simple_pieces(
     return result, messages
 
 
+def simple_in_place(top: gdstk.Cell, layer: Layer, grid_um: float = DBU_UM) -> list[str]:
+    """:func:`simple_pieces` on each cell's own polygons of ``layer``, through the
+    hierarchy: a polygon with a repetition is replaced by pieces with the same repetition,
+    so a tile with a hole arrayed a million times is cut once."""
+    messages = []
+    for cell in cells_below(top):
+        mine = [p for p in cell.polygons if (p.layer, p.datatype) == layer.spec]
+        for poly in mine:
+            pieces, repaired = simple_pieces([poly], layer, grid_um)
+            if not repaired:
+                continue
+            for piece in pieces:
+                piece.repetition = poly.repetition
+            cell.remove(poly)
+            cell.add(*pieces)
+            where = f" in cell {cell.name}" if cell is not top else ""
+            copies = f" ({poly.repetition.size} copies)" if poly.repetition.size else ""
+            messages += [m.replace("polygon 0", f"a polygon{where}{copies}", 1) for m in repaired]
+    return messages
+
+
 def _cut_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
     """Cut ``shape`` by vertical lines through its holes so that no piece has a hole.
 
-    One cut per distinct hole centre x (a lattice of holes needs one per column), done by
-    gdstk's slicer in one pass; a piece that still has a hole is split again.
+    One cut per distinct hole column (a lattice of holes needs one per column), done by
+    gdstk's slicer in one pass; a piece that still has a hole is split again. Each cut runs
+    through the hole's vertex nearest its centre line: a round hole has a vertex straight
+    below it, so the cut meets no slanted edge between vertices (which would round to the
+    grid and leave slivers against the uncut area).
     """
     if not shape.interiors:
         return [shape]
-    centres = {snap_value((h.bounds[0] + h.bounds[2]) / 2.0, grid_um) for h in shape.interiors}
+    centres = {snap_value(_cut_x(hole), grid_um) for hole in shape.interiors}
     outer = gdstk.Polygon(list(shape.exterior.coords)[:-1])
     holes = [gdstk.Polygon(list(h.coords)[:-1]) for h in shape.interiors]
     keyholed = gdstk.boolean(outer, holes, "not", precision=grid_um)
@@ -241,13 +266,20 @@ def _cut_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
     return pieces
 
 
+def _cut_x(hole: shapely.LinearRing) -> float:
+    """The x of the hole's vertex nearest the middle of its x extent."""
+    xs = np.asarray(hole.coords)[:-1, 0]
+    middle = (xs.min() + xs.max()) / 2.0
+    return float(xs[np.argmin(np.abs(xs - middle))])
+
+
 def _split_at_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
     """Fallback: split by a vertical line through each remaining hole (few holes left)."""
     pieces = [shape]
     (_, y0, _, y1) = shape.bounds
     for hole in shape.interiors:
         hx0, _, hx1, _ = hole.bounds
-        x = snap_value((hx0 + hx1) / 2.0, grid_um)
+        x = snap_value(_cut_x(hole), grid_um)
         if not hx0 < x < hx1:
             x = (hx0 + hx1) / 2.0
         line = LineString([(x, y0 - 1.0), (x, y1 + 1.0)])

@@ -19,7 +19,8 @@ from mbfab.layout import (
     write_gds,
     write_oas,
 )
-from mbfab.layout.dataprep import cells_below, writer_problems
+from mbfab.layout.dataprep import cells_below, flatten_layer, writer_problems
+from mbfab.layout.flatstream import read_flat_summary, write_flat_gds
 from mbfab.output.plates import Plate, PrepSettings
 from mbfab.output.render import render_template
 from mbfab.recipe.loader import LoadedRecipe, did_you_mean
@@ -114,12 +115,34 @@ def write_plate(plate: Plate, folder: Path, library_name: str, fmt: str) -> str:
     """Write one plate, read it back and check it; return its file name."""
     file_name = plate_file_name(plate, fmt)
     path = folder / file_name
+    if plate.prep.maskless and fmt != "oasis":
+        # Flat data for the writer, streamed from the plate's hierarchy (bounded memory).
+        write_flat_gds(plate.cell, plate.layer.spec, path, library_name=library_name)
+        _verify_flat(path, plate)
+        return file_name
+    cell = plate.cell
+    if plate.prep.maskless:
+        cell = flatten_layer(cell, plate.layer, cell.name)
     if fmt == "oasis":
-        write_oas(plate.cell, path, library_name=library_name)
+        write_oas(cell, path, library_name=library_name)
     else:
-        write_gds(plate.cell, path, library_name=library_name, max_points=plate.prep.max_points)
+        write_gds(cell, path, library_name=library_name, max_points=plate.prep.max_points)
     verify_plate(path, plate)
     return file_name
+
+
+def _verify_flat(path: Path, plate: Plate) -> None:
+    """Read a streamed flat file back (memory-mapped): one flat structure, the polygon
+    count and area of the plate, and nothing a maskless writer would refuse."""
+    summary = read_flat_summary(path, plate.layer.spec, plate.prep.max_points)
+    if not summary.flat:
+        verify_plate(path, plate)  # the general reader says what is wrong
+        return
+    _compare(path, summary.polygons, summary.area_um2, plate)
+    problems = list(summary.problems)
+    if not _WRITER_NAME.match(plate.cell.name) or plate.cell.name.lower() == "main":
+        problems.append(f"cell name {plate.cell.name!r} is not writer-safe")
+    _refuse(path, problems)
 
 
 def verify_plate(path: Path, plate: Plate) -> None:
@@ -128,13 +151,7 @@ def verify_plate(path: Path, plate: Plate) -> None:
     library = read_layout(path)
     cell: gdstk.Cell = top_cell(library)
     stats = layer_stats(cell, plate.layer.spec)
-    expected = plate.written
-    tolerance = 1e-6 * max(1.0, expected.area_um2) + 1e-3 * max(1, expected.polygons)
-    if stats.polygons != expected.polygons or abs(stats.area_um2 - expected.area_um2) > tolerance:
-        raise OutputError(
-            f"{path}: read-back mismatch ({stats.polygons} polygons, {stats.area_um2:.3f} um2; "
-            f"expected {expected.polygons}, {expected.area_um2:.3f} um2)"
-        )
+    _compare(path, stats.polygons, stats.area_um2, plate)
     if not plate.prep.maskless:
         return
     problems = []
@@ -145,6 +162,20 @@ def verify_plate(path: Path, plate: Plate) -> None:
         if not _WRITER_NAME.match(c.name) or c.name.lower() == "main":
             problems.append(f"cell name {c.name!r} is not writer-safe")
     problems += writer_problems(cell.polygons, plate.prep.max_points)
+    _refuse(path, problems)
+
+
+def _compare(path: Path, polygons: int, area_um2: float, plate: Plate) -> None:
+    expected = plate.written
+    tolerance = 1e-6 * max(1.0, expected.area_um2) + 1e-3 * max(1, expected.polygons)
+    if polygons != expected.polygons or abs(area_um2 - expected.area_um2) > tolerance:
+        raise OutputError(
+            f"{path}: read-back mismatch ({polygons} polygons, {area_um2:.3f} um2; "
+            f"expected {expected.polygons}, {expected.area_um2:.3f} um2)"
+        )
+
+
+def _refuse(path: Path, problems: list[str]) -> None:
     if problems:
         shown = "; ".join(problems[:5]) + (
             f"; ... {len(problems) - 5} more" if len(problems) > 5 else ""

@@ -1,6 +1,7 @@
 """Mask plates: one top cell per layer, made by the data-preparation pipeline
 
-    extract -> bias -> tone -> (maskless: flatten, simple pieces) -> mirror -> snap -> fracture
+    extract -> bias -> tone (a complement keeps arrays) -> mirror -> snap
+    -> (maskless: simple pieces) -> fracture -> (maskless: written flat, streamed)
 
 The tone decision (:mod:`mbfab.output.tone`) says whether the polygons are the drawn
 features or their complement in the field; the geometry operations live in
@@ -20,21 +21,19 @@ from mbfab.layout import (
     BBox,
     Layer,
     LayerStats,
-    boolean,
     bounding_box,
     cell_name,
     extract_layer,
     layer_stats,
-    rectangle,
     uses_hierarchy,
 )
+from mbfab.layout.complement import complement
 from mbfab.layout.critical import Narrowest, narrowest
 from mbfab.layout.dataprep import (
     cells_below,
-    flatten_layer,
     fracture_in_place,
     mirror_x,
-    simple_pieces,
+    simple_in_place,
     size_in_place,
     snap_in_place,
 )
@@ -158,23 +157,17 @@ def make_plate(
         )
     if prep.maskless:
         # A writer exposes its polygons: they must be the exposed area (a mask's clear area).
+        # The plate keeps its hierarchy here; the file is written flat (streamed).
         tone = replace(tone, data="clear", inverted=tone.chrome == "feature")
-        cell = flatten_layer(cell, layer, request.top_name)
     if tone.inverted:
-        drawn_polygons = cell.get_polygons(layer=spec[0], datatype=spec[1])
-        (fx0, fy0), (fx1, fy1) = field
-        window = rectangle(fx0, fy0, fx1, fy1, layer)
-        cell = gdstk.Cell(request.top_name)
-        cell.add(*boolean(window, drawn_polygons, "not", layer))
+        # The complement keeps the lattice as an array of tile complements (plus a border).
+        cell = complement(cell, layer, field, request.top_name)
     if prep.mirror_axis_x is not None and not prep.maskless:
         cell = mirror_x(cell, prep.mirror_axis_x, f"{request.top_name}_UNMIRRORED")
         messages.append(f"mirrored about x = {prep.mirror_axis_x:g} um")
     snap_in_place(cell, prep.grid_um)
     if prep.maskless:
-        pieces, repaired = simple_pieces(cell.polygons, layer, prep.grid_um)
-        cell = gdstk.Cell(request.top_name)
-        cell.add(*pieces)
-        messages += repaired
+        messages += simple_in_place(cell, layer, prep.grid_um)
     fracture_in_place(cell, prep.max_points, prep.grid_um)
     bbox = bounding_box(cell) if cell.polygons or cell.references else None
     marks = sorted(

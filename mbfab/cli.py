@@ -185,10 +185,27 @@ def traveler_command(recipe: Path, target: str | None) -> None:
     help="recipe key path and values, e.g. design.gap=10um,20um,40um (repeat for a grid)",
 )
 @_output_option(Path("sweeps"))
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="parallel processes")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="local worker processes"
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="run the variants on the Dask cluster of this scheduler (tcp://host:8786; "
+    "default: $MBFAB_SCHEDULER, else a local cluster)",
+)
+@click.option("--strict", is_flag=True, help="exit 1 when any variant fails an error rule")
 @_user_errors
-def sweep_command(recipe: Path, settings: tuple[str, ...], output: Path, jobs: int | None) -> None:
-    """Compile variants of RECIPE and tabulate their estimates (CSV + SVG plot)."""
+def sweep_command(
+    recipe: Path,
+    settings: tuple[str, ...],
+    output: Path,
+    jobs: int | None,
+    scheduler: str | None,
+    strict: bool,
+) -> None:
+    """Compile variants of RECIPE and tabulate estimates and rule results (CSV + SVG plot)."""
     from mbfab.sweep import parse_setting, plan_variants, run_sweep, write_outputs
 
     parsed = [parse_setting(text) for text in settings]
@@ -196,16 +213,28 @@ def sweep_command(recipe: Path, settings: tuple[str, ...], output: Path, jobs: i
     variants = plan_variants(recipe, parsed, folder / "recipes")
     rows = []
     with click.progressbar(length=len(variants), label="compiling", file=sys.stderr) as bar:
-        for row in run_sweep(variants, folder / "masks", jobs):
+        for row in run_sweep(variants, folder / "masks", jobs, scheduler):
             rows.append(row)
             bar.update(1)
-    table, plot = write_outputs(rows, parsed, folder)
+    units = variants[0].units if variants else "um"
+    table, plot = write_outputs(rows, parsed, folder, units)
     click.echo(f"{len(rows)} variants -> {table} and {plot}")
-    failed = [row for row in rows if row.error]
-    for row in sorted(failed, key=lambda r: r.index):
+    ordered = sorted(rows, key=lambda r: r.index)
+    for row in ordered:
+        if row.fails_rules:
+            click.echo(
+                f"{'error' if strict else 'warning'}: variant {row.index} {row.values} fails "
+                f"{row.rules['rule_errors']} error rule(s) "
+                f"({row.rules['rule_violations']} violations)",
+                err=True,
+            )
+    failed = [row for row in ordered if row.error]
+    for row in failed:
         click.echo(f"error: variant {row.index} {row.values}: {row.error}", err=True)
     if failed:
         sys.exit(EXIT_BAD_INPUT)
+    if strict and any(row.fails_rules for row in rows):
+        sys.exit(EXIT_VIOLATIONS)
 
 
 @main.command("designs")

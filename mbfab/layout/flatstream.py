@@ -48,7 +48,7 @@ def write_flat_gds(
     with path.open("wb") as handle:
         handle.write(head)
         for records, polygons in _records(top, spec, chunk):
-            handle.write(records)
+            handle.write(records.data)  # the array itself, not a copy
             count += polygons
         handle.write(_ENDSTR_ENDLIB)
     return count
@@ -65,7 +65,9 @@ def _header(name: str, library_name: str) -> bytes:
     return data[: -len(_ENDSTR_ENDLIB)]
 
 
-def _records(top: gdstk.Cell, spec: tuple[int, int], chunk: int) -> Iterator[tuple[bytes, int]]:
+def _records(
+    top: gdstk.Cell, spec: tuple[int, int], chunk: int
+) -> Iterator[tuple[NDArray[np.uint8], int]]:
     """BOUNDARY records of every placement, ``chunk`` polygons at a time, with their count."""
     for placement in layer_placements(top, spec, keep_arrays=True):
         for positions in _positions(placement.offsets, placement.lattices, chunk):
@@ -85,7 +87,7 @@ def _positions(offsets: I64, lattices: tuple[Lattice, ...], chunk: int) -> Itera
             yield lattice.origin + i.reshape(-1, 1) * lattice.v1 + j.reshape(-1, 1) * lattice.v2
 
 
-def _boundaries(shape: I64, positions: I64, spec: tuple[int, int]) -> bytes:
+def _boundaries(shape: I64, positions: I64, spec: tuple[int, int]) -> NDArray[np.uint8]:
     """``len(positions)`` BOUNDARY elements of ``shape`` (first vertex at each position)."""
     n = len(shape) + 1  # GDSII repeats the first point
     size = 24 + 8 * n
@@ -96,11 +98,12 @@ def _boundaries(shape: I64, positions: I64, spec: tuple[int, int]) -> bytes:
     xy_length = 4 + 8 * n
     template[16:20] = (xy_length >> 8, xy_length & 0xFF, 0x10, 0x03)  # XY, 4-byte integers
     template[size - 4 :] = (0, 4, 0x11, 0)  # ENDEL
-    records = np.tile(template, (len(positions), 1))
+    records = np.empty((len(positions), size), dtype=np.uint8)
+    records[:] = template
     closed = np.concatenate([shape, shape[:1]])
-    points = positions[:, None, :] + closed[None, :, :]
-    records[:, 20 : size - 4] = points.astype(">i4").view(np.uint8).reshape(len(positions), -1)
-    return records.tobytes()
+    points = (positions[:, None, :] + closed[None, :, :]).astype(">i4")
+    records[:, 20 : size - 4] = points.view(np.uint8).reshape(len(positions), -1)
+    return records
 
 
 @dataclass(frozen=True)
@@ -123,32 +126,46 @@ def read_flat_summary(path: Path, spec: tuple[int, int], max_points: int) -> Fla
     flat = read_flat_polygons(path)
     if flat is None:
         return FlatSummary(False, 0, 0.0, [])
-    count, twice_area = 0, 0
-    shapes: dict[bytes, NDArray[np.int32]] = {}
+    count = 0
+    shapes: dict[bytes, tuple[NDArray[np.int64], int]] = {}
     for block in flat.blocks(spec):
         count += len(block)
-        xy = block.astype(np.int64).reshape(len(block), -1, 2)
-        x, y = xy[:, :, 0], xy[:, :, 1]
-        twice_area += int(
-            np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(1)).sum()
+        # Polygons relative to their first vertex: copies of one shape become equal rows.
+        relative = block.astype(np.int64) - np.tile(
+            block[:, :2].astype(np.int64), block.shape[1] // 2
         )
-        relative = (xy - xy[:, :1, :]).reshape(len(block), -1)
-        for row in _distinct(relative):
-            shapes.setdefault(row.tobytes(), row)
+        for row, copies in _distinct(relative):
+            key = row.tobytes()
+            known = shapes.get(key)
+            shapes[key] = (row, copies + (known[1] if known else 0))
+    twice_area = 0
+    for row, copies in shapes.values():
+        x, y = row[0::2], row[1::2]
+        twice_area += copies * abs(int(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)))
     problems = []
     for key in sorted(shapes):
-        points = shapes[key].reshape(-1, 2) * DBU_UM
+        points = shapes[key][0].reshape(-1, 2) * DBU_UM
         problems += writer_problems([gdstk.Polygon(points)], max_points)  # type: ignore[arg-type]
     area = twice_area / 2 * DBU_UM * DBU_UM
     return FlatSummary(True, count, area, problems)
 
 
-def _distinct(rows: I64) -> I64:
-    """The distinct rows (equal-length polygons relative to their first vertex): hashed by
-    a fixed random projection, then compared exactly, so a collision cannot hide a shape."""
+def _distinct(rows: I64) -> list[tuple[I64, int]]:
+    """The distinct rows and how often each occurs: hashed by a fixed random projection,
+    then compared exactly, so a hash collision cannot hide a shape."""
+    if np.array_equal(rows, np.broadcast_to(rows[0], rows.shape)):
+        return [(rows[0], len(rows))]  # one shape throughout: as the streamed writer leaves it
     weights = np.random.default_rng(1).standard_normal(rows.shape[1])
-    _, first, inverse = np.unique(rows @ weights, return_index=True, return_inverse=True)
-    same = np.all(rows == rows[first][inverse.ravel()], axis=1)
+    _, first, inverse, counts = np.unique(
+        rows @ weights, return_index=True, return_inverse=True, return_counts=True
+    )
+    inverse = inverse.ravel()
+    same = np.all(rows == rows[first][inverse], axis=1)
     if same.all():
-        return rows[first]
-    return np.concatenate([rows[first], np.unique(rows[~same], axis=0)])
+        return [(rows[k], int(n)) for k, n in zip(first, counts, strict=True)]
+    found = [(rows[k], int(n)) for k, n in zip(first, np.bincount(inverse[same]), strict=False)]
+    others, repeats = np.unique(rows[~same], axis=0, return_counts=True)
+    return [
+        *(f for f in found if f[1]),
+        *((r, int(n)) for r, n in zip(others, repeats, strict=True)),
+    ]

@@ -199,3 +199,22 @@ def test_maskless_plate_is_flat_simple_and_exposes_the_right_area(tmp_path: Path
         PrepSettings(maskless=True),
     )
     assert not lift.tone.inverted and len(_written_flat(lift, tmp_path / "lift")) == 25
+
+
+def test_a_pinched_polygon_with_a_hole_keeps_its_area() -> None:
+    """A field minus a U whose tips touch the field's edge: gdstk gives one polygon pinched
+    at the two tips, with a hole elsewhere; shapely reads it as a collection holding a
+    multipolygon, which must be taken apart, not dropped (it lost the whole 9,500 um2)."""
+    box = rectangle(0, 0, 100, 100, L1)
+    u_shape = gdstk.Polygon(
+        [(0, 40), (10, 30), (30, 30), (30, 70), (10, 70), (0, 60)]
+        + [(10, 65), (25, 65), (25, 35), (10, 35)]
+    )
+    hole = rectangle(60, 60, 70, 70, L1)
+    pinched = boolean(box, [u_shape, hole], "not", L1)
+    assert len(pinched) == 1
+    pieces, messages = simple_pieces(pinched, L1)
+    # 100 x 100 - the U (400 um2 by the shoelace formula) - the 10 x 10 hole
+    assert pinched[0].area() == pytest.approx(9500.0)
+    assert sum(p.area() for p in pieces) == pytest.approx(9500.0)
+    assert messages and writer_problems(pieces, 8190) == []

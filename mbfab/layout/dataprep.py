@@ -202,7 +202,7 @@ def simple_pieces(
             continue
         reason = shapely.is_valid_reason(shape)
         fixed = shapely.make_valid(shape)
-        parts = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, ShapelyPolygon)]
+        parts = _polygons(fixed)
         parts = [piece for part in parts for piece in _cut_holes(part, grid_um)]
         pieces = clean(
             [gdstk.Polygon(list(p.exterior.coords)[:-1]) for p in parts],
@@ -259,11 +259,19 @@ def _cut_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
     for slab in slabs:
         for poly in slab:
             fixed = shapely.make_valid(ShapelyPolygon(poly.points))
-            for part in getattr(fixed, "geoms", [fixed]):
-                if not isinstance(part, ShapelyPolygon) or part.area <= 0:
+            for part in _polygons(fixed):
+                if part.area <= 0:
                     continue
                 pieces.extend(_split_at_holes(part, grid_um) if part.interiors else [part])
     return pieces
+
+
+def _polygons(geometry: shapely.Geometry) -> list[ShapelyPolygon]:
+    """Every polygon in ``geometry``, however nested (make_valid may return a collection
+    holding a multipolygon: taking only its direct polygons would drop area)."""
+    if isinstance(geometry, ShapelyPolygon):
+        return [geometry]
+    return [p for part in getattr(geometry, "geoms", []) for p in _polygons(part)]
 
 
 def _cut_x(hole: shapely.LinearRing) -> float:

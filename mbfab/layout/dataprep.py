@@ -202,9 +202,13 @@ def simple_pieces(
             continue
         reason = shapely.is_valid_reason(shape)
         fixed = shapely.make_valid(shape)
-        parts = _polygons(fixed)
-        parts = [piece for part in parts for piece in _cut_holes(part, grid_um)]
-        pieces = clean(
+        pieces: list[gdstk.Polygon] = []
+        parts: list[ShapelyPolygon] = []
+        for part in _polygons(fixed):
+            ready, rest = _cut_holes(part, grid_um)
+            pieces += [gdstk.Polygon(p.points, layer.layer, layer.datatype) for p in ready]
+            parts += rest
+        pieces += clean(
             [gdstk.Polygon(list(p.exterior.coords)[:-1]) for p in parts],
             layer,
             grid_um=grid_um,
@@ -239,8 +243,11 @@ def simple_in_place(top: gdstk.Cell, layer: Layer, grid_um: float = DBU_UM) -> l
     return messages
 
 
-def _cut_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
-    """Cut ``shape`` by vertical lines through its holes so that no piece has a hole.
+def _cut_holes(
+    shape: ShapelyPolygon, grid_um: float
+) -> tuple[list[gdstk.Polygon], list[ShapelyPolygon]]:
+    """Cut ``shape`` by vertical lines through its holes so that no piece has a hole:
+    pieces that came out simple (as gdstk polygons, on the grid) and pieces to clean.
 
     One cut per distinct hole column (a lattice of holes needs one per column), done by
     gdstk's slicer in one pass; a piece that still has a hole is split again. Each cut runs
@@ -249,21 +256,34 @@ def _cut_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
     grid and leave slivers against the uncut area).
     """
     if not shape.interiors:
-        return [shape]
+        return [], [shape]
     centres = {snap_value(_cut_x(hole), grid_um) for hole in shape.interiors}
     outer = gdstk.Polygon(list(shape.exterior.coords)[:-1])
     holes = [gdstk.Polygon(list(h.coords)[:-1]) for h in shape.interiors]
     keyholed = gdstk.boolean(outer, holes, "not", precision=grid_um)
-    slabs = gdstk.slice(keyholed, sorted(centres), "x", precision=grid_um)
-    pieces: list[ShapelyPolygon] = []
-    for slab in slabs:
-        for poly in slab:
-            fixed = shapely.make_valid(ShapelyPolygon(poly.points))
-            for part in _polygons(fixed):
-                if part.area <= 0:
-                    continue
-                pieces.extend(_split_at_holes(part, grid_um) if part.interiors else [part])
-    return pieces
+    slabs = [
+        poly
+        for slab in gdstk.slice(keyholed, sorted(centres), "x", precision=grid_um)
+        for poly in slab
+    ]
+    if not slabs:
+        return [], []
+    # Most slabs are simple already: checked all at once, only the others are repaired.
+    counts = [len(p.points) for p in slabs]
+    rings = shapely.linearrings(
+        np.concatenate([p.points for p in slabs]), indices=np.repeat(np.arange(len(slabs)), counts)
+    )
+    candidates = shapely.polygons(rings)
+    simple = shapely.is_valid(candidates) & (shapely.area(candidates) > 0)
+    ready = [p for p, ok in zip(slabs, simple, strict=True) if ok]
+    rest: list[ShapelyPolygon] = []
+    for poly, ok in zip(slabs, simple, strict=True):
+        if ok:
+            continue
+        for part in _polygons(shapely.make_valid(ShapelyPolygon(poly.points))):
+            if part.area > 0:
+                rest.extend(_split_at_holes(part, grid_um) if part.interiors else [part])
+    return ready, rest
 
 
 def _polygons(geometry: shapely.Geometry) -> list[ShapelyPolygon]:

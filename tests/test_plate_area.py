@@ -193,6 +193,40 @@ def test_arrays_stay_arrays_on_a_reticle(tmp_path: Path) -> None:
     assert repeated > 1000
 
 
+@pytest.mark.parametrize(
+    "repetition",
+    [
+        gdstk.Repetition(3, 2, spacing=(10, 20)),
+        gdstk.Repetition(3, 2, v1=(10, 1), v2=(-1, 20)),
+        gdstk.Repetition(offsets=[(0, 0), (15, 5), (40, -3)]),
+        gdstk.Repetition(x_offsets=[0, 12, 30]),
+        gdstk.Repetition(y_offsets=[0, 12, 30]),
+    ],
+)
+def test_scaling_keeps_every_kind_of_array(repetition: gdstk.Repetition) -> None:
+    """A polygon array and a reference array, scaled 4x: still repetitions of the same kind,
+    and each flattened placement is the original one times 4 (gdstk flattens both)."""
+    from mbfab.layout.plateframe import scaled
+
+    unit = gdstk.Cell("UNIT")
+    unit.add(gdstk.rectangle((0, 0), (2, 3)))
+    top = gdstk.Cell("TOP")
+    dots = gdstk.rectangle((100, 100), (101, 101))
+    dots.repetition = repetition
+    ref = gdstk.Reference(unit, (-50, 7))
+    ref.repetition = repetition
+    top.add(dots, ref)
+    big = scaled(top, 4.0)
+    assert big.name == "TOP" and top.polygons[0].points[0].tolist() == [100, 100]
+
+    def corners(cell: gdstk.Cell) -> list[list[float]]:
+        return sorted([*map(float, p.bounding_box()[0])] for p in cell.get_polygons())
+
+    assert corners(big) == [[4 * x, 4 * y] for x, y in corners(top)]
+    assert big.polygons[0].repetition.size == repetition.size
+    assert big.references[0].repetition.size == repetition.size
+
+
 def test_step_and_repeat_places_the_die_as_one_array(tmp_path: Path) -> None:
     """3 x 2 dies at the default pitch (the die's field): the clear-field collector plate
     holds 6x the drawn chrome through one arrayed reference; on the dark-field cathode plate

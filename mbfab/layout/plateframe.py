@@ -202,4 +202,5 @@ def _scaled_repetition(rep: gdstk.Repetition, factor: float) -> gdstk.Repetition
         return gdstk.Repetition(x_offsets=[x * factor for x in rep.x_offsets])
     if rep.y_offsets is not None:
         return gdstk.Repetition(y_offsets=[y * factor for y in rep.y_offsets])
-    return gdstk.Repetition(offsets=np.asarray(rep.get_offsets()) * factor)  # type: ignore[arg-type]
+    # ``offsets``, not ``get_offsets()``: the latter adds the element's own (0, 0) placement.
+    return gdstk.Repetition(offsets=np.asarray(rep.offsets) * factor)  # type: ignore[arg-type]

@@ -81,10 +81,12 @@ def _centre(box: BBox) -> tuple[float, float]:
 
 def plate_window(field: BBox, plate_size: str, reduction: float = 1.0) -> BBox:
     """The plate's usable square seen on the wafer (divided by ``reduction``), centred on the
-    die field's centre: the extent of the written data."""
+    die field's centre and never smaller than the field: the extent of the written data (a
+    field beyond the usable area is warned about on the order sheet, not cut)."""
     cx, cy = _centre(field)
     half = snap_value(usable_side_um(plate_size) / reduction / 2)
-    return ((cx - half, cy - half), (cx + half, cy + half))
+    (x0, y0), (x1, y1) = field
+    return ((min(cx - half, x0), min(cy - half, y0)), (max(cx + half, x1), max(cy + half, y1)))
 
 
 def repeat_plan(recipe: Recipe, field: BBox) -> StepRepeat | None:

@@ -37,6 +37,7 @@ from mbfab.output.handoff import (
     write_plate,
 )
 from mbfab.output.html_report import render_report_html
+from mbfab.output.platearea import RepeatError
 from mbfab.output.plates import PrepError
 from mbfab.output.process import PlateRef, Traveler, build_traveler
 from mbfab.output.traveler import render_traveler
@@ -109,11 +110,12 @@ def build_plates(
             process=spec.process,
             polarity=loaded.resist(spec.name).tone,
             top_name=plate_cell_name(recipe.name, spec.name),
+            marks=tuple(m for m in masks.marks if spec.name in (m.reference, m.aligning)),
         )
-        prep = prep_settings(recipe, spec.name, field, target)
         try:
+            prep = prep_settings(recipe, spec.name, field, target)
             plate = make_plate(masks.cell, request, field, recipe.output.tone, prep, features)
-        except PrepError as exc:
+        except (PrepError, RepeatError) as exc:
             raise RecipeError([loaded.source.error(exc.key_path, str(exc))]) from None
         plates.append(plate)
     return plates

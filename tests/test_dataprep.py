@@ -206,10 +206,9 @@ def test_a_pinched_polygon_with_a_hole_keeps_its_area() -> None:
     at the two tips, with a hole elsewhere; shapely reads it as a collection holding a
     multipolygon, which must be taken apart, not dropped (it lost the whole 9,500 um2)."""
     box = rectangle(0, 0, 100, 100, L1)
-    u_shape = gdstk.Polygon(
-        [(0, 40), (10, 30), (30, 30), (30, 70), (10, 70), (0, 60)]
-        + [(10, 65), (25, 65), (25, 35), (10, 35)]
-    )
+    outside = [(0, 40), (10, 30), (30, 30), (30, 70), (10, 70), (0, 60)]
+    inside = [(10, 65), (25, 65), (25, 35), (10, 35)]
+    u_shape = gdstk.Polygon([*outside, *inside])
     hole = rectangle(60, 60, 70, 70, L1)
     pinched = boolean(box, [u_shape, hole], "not", L1)
     assert len(pinched) == 1

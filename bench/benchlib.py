@@ -55,11 +55,56 @@ def report(result: dict[str, object]) -> None:
     print(json.dumps(result))
 
 
-def growth_exponent(sizes: Sequence[float], seconds: Sequence[float]) -> float:
-    """Slope of log(time) against log(size) (least squares): 1 is linear, 2 quadratic."""
-    xs = [math.log(s) for s in sizes]
-    ys = [math.log(max(t, 1e-6)) for t in seconds]
+def growth_exponent(sizes: Sequence[float], seconds: Sequence[float], last: int = 3) -> float:
+    """Slope of log(time) against log(size) over the ``last`` largest sizes (least squares;
+    small sizes measure fixed costs): 1 is linear, 2 quadratic."""
+    xs = [math.log(s) for s in sizes][-last:]
+    ys = [math.log(max(t, 1e-6)) for t in seconds][-last:]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     num = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
     den = sum((x - mx) ** 2 for x in xs)
     return num / den if den else float("nan")
+
+
+PILLARS = """\
+mbfab: 1
+name: {name}
+layers:
+  - name: posts
+    gds: [1, 0]
+    role: etch-mask
+    thickness: 1 um
+    process: etch
+    resist: {resist}
+design:
+  kind: pillars
+  lattice: {lattice}
+  shape: circle
+  size: 5 um
+  pitch: 10 um
+  depth: 50 um
+  region:
+{region}
+estimate:
+  footprint: device
+{output}"""
+
+
+def pillars_recipe(
+    name: str, n: int, lattice: str, shape: str, resist: str = "AZ-1512HS", output: str = ""
+) -> str:
+    """A recipe of about ``n`` pillars (5 um circles, 10 um pitch) in a region of ``shape``
+    (rectangle, circle or polygon: a square with one corner cut off)."""
+    cell = 100.0 * (math.sqrt(3) / 2 if lattice == "hex" else 1.0)  # um2 per site
+    if shape == "circle":
+        side = math.sqrt(4 * n * cell / math.pi)
+        region = f"    shape: circle\n    size: [{side:.0f} um, {side:.0f} um]"
+    elif shape == "polygon":  # 7/8 of a square
+        s = math.sqrt(n * cell / 0.875)
+        points = [(0, 0), (s, 0), (s, s / 2), (s / 2, s), (0, s)]
+        body = ", ".join(f"[{x:.0f} um, {y:.0f} um]" for x, y in points)
+        region = f"    shape: polygon\n    points: [{body}]"
+    else:
+        side = math.sqrt(n * cell)
+        region = f"    shape: rectangle\n    size: [{side:.0f} um, {side:.0f} um]"
+    return PILLARS.format(name=name, resist=resist, lattice=lattice, region=region, output=output)

@@ -52,6 +52,20 @@ def _features(region: str, shape: str, size: float = 5.0) -> gdstk.Cell:
     return top
 
 
+def _ours_against_klayout(top: gdstk.Cell, folder: Path) -> gdstk.Cell:
+    """Our complement of ``top`` in a field around it; asserts it XORs to nothing with
+    KLayout's field minus the same features (read from the written files)."""
+    field = _field(top)
+    ours = complement(top, L1, field, "PLATE")
+    write_gds(top, folder / "features.gds")
+    write_gds(ours, folder / "plate.gds")
+    expected = _klayout_complement(folder / "features.gds", field)
+    plate, _ = klayout_region(folder / "plate.gds", *L1.spec)
+    assert (plate ^ expected).is_empty()
+    assert plate.area() == expected.area()
+    return ours
+
+
 def _klayout_complement(features: Path, field: tuple[tuple[float, float], ...]) -> kdb.Region:
     drawn, dbu = klayout_region(features, *L1.spec)
     (x0, y0), (x1, y1) = field
@@ -70,14 +84,7 @@ def test_complement_equals_klayout_and_keeps_the_lattice(
     region: str, shape: str, tmp_path: Path
 ) -> None:
     top = _features(region, shape, 7.0 if shape == "square" else 5.0)
-    field = _field(top)
-    ours = complement(top, L1, field, "PLATE")
-    write_gds(top, tmp_path / "features.gds")
-    write_gds(ours, tmp_path / "plate.gds")
-    expected = _klayout_complement(tmp_path / "features.gds", field)
-    plate, _ = klayout_region(tmp_path / "plate.gds", *L1.spec)
-    assert (plate ^ expected).is_empty()
-    assert plate.area() == expected.area()
+    ours = _ours_against_klayout(top, tmp_path)
     # The lattice stays a lattice: one tile cell, arrayed; far fewer border pieces than sites.
     sites = sum(r.repetition.size or 1 for r in top.references)
     assert {r.cell.name for r in ours.references} == {"PLATE_TILE"}
@@ -92,12 +99,7 @@ def test_flat_copies_fold_into_a_lattice_too(tmp_path: Path) -> None:
     for i in range(30):
         for j in range(20):
             top.add(gdstk.Polygon(feature + np.array([10.0 * i, 10.0 * j]), *L1.spec))  # type: ignore[arg-type]
-    field = _field(top)
-    ours = complement(top, L1, field, "PLATE")
-    write_gds(top, tmp_path / "features.gds")
-    write_gds(ours, tmp_path / "plate.gds")
-    plate, _ = klayout_region(tmp_path / "plate.gds", *L1.spec)
-    assert (plate ^ _klayout_complement(tmp_path / "features.gds", field)).is_empty()
+    ours = _ours_against_klayout(top, tmp_path)
     # Each circle fits in its own tile, so every one of the 30 x 20 tiles is arrayed.
     assert sum(r.repetition.size for r in ours.references) == 30 * 20
 
@@ -106,12 +108,7 @@ def test_an_obstacle_inside_the_lattice_is_cut_around(tmp_path: Path) -> None:
     """A feature of another shape among the lattice sites: the tiles it meets go flat."""
     top = _features("square", "circle")
     top.add(rectangle(153, 153, 158, 158, L1))  # between four pillars
-    field = _field(top)
-    ours = complement(top, L1, field, "PLATE")
-    write_gds(top, tmp_path / "features.gds")
-    write_gds(ours, tmp_path / "plate.gds")
-    plate, _ = klayout_region(tmp_path / "plate.gds", *L1.spec)
-    assert (plate ^ _klayout_complement(tmp_path / "features.gds", field)).is_empty()
+    ours = _ours_against_klayout(top, tmp_path)
     assert ours.references
 
 

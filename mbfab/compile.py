@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
 from mbfab.designs.finish import mask_layout, with_seal
-from mbfab.errors import RecipeError
+from mbfab.errors import RecipeError, SettingError
 from mbfab.estimate import estimate_device
 from mbfab.layout import Layer, bounding_box, write_gds
 from mbfab.output import (
@@ -37,7 +39,6 @@ from mbfab.output.handoff import (
     write_plate,
 )
 from mbfab.output.html_report import render_report_html
-from mbfab.output.plates import PrepError
 from mbfab.output.process import PlateRef, Traveler, build_traveler
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
@@ -52,6 +53,7 @@ __all__ = [
     "check_target",
     "compile_recipe",
     "design_for",
+    "located",
     "plate_refs",
     "prepare",
     "recipe_layers",
@@ -111,11 +113,7 @@ def build_plates(
             top_name=plate_cell_name(recipe.name, spec.name),
         )
         prep = prep_settings(recipe, spec.name, field, target)
-        try:
-            plate = make_plate(masks.cell, request, field, recipe.output.tone, prep, features)
-        except PrepError as exc:
-            raise RecipeError([loaded.source.error(exc.key_path, str(exc))]) from None
-        plates.append(plate)
+        plates.append(make_plate(masks.cell, request, field, recipe.output.tone, prep, features))
     return plates
 
 
@@ -142,16 +140,26 @@ class Prepared:
     traveler: Traveler
 
 
+@contextmanager
+def located(loaded: LoadedRecipe) -> Iterator[None]:
+    """Settings found unbuildable while building become errors at their place in the file."""
+    try:
+        yield
+    except SettingError as exc:
+        raise RecipeError([loaded.source.error(exc.key_path, exc.message)]) from None
+
+
 def prepare(path: Path | str, target: str | None = None) -> Prepared:
     """Load, build and prepare every plate of a recipe; input errors surface here."""
     loaded = load_recipe(path)
     recipe = loaded.recipe
     check_output_spec(loaded)
     chosen = resolve_target(recipe, target)
-    device = design_for(loaded)
-    # Marks, labels and the wafer map go on the plates, not into the measured device.
-    masks = mask_layout(recipe, device, _roles(recipe))
-    plates = build_plates(loaded, masks, chosen, device)
+    with located(loaded):
+        device = design_for(loaded)
+        # Marks, labels and the wafer map go on the plates, not into the measured device.
+        masks = mask_layout(recipe, device, _roles(recipe))
+        plates = build_plates(loaded, masks, chosen, device)
     files = {p.layer.name: plate_file_name(p, recipe.output.format) for p in plates}
     traveler = build_traveler(loaded, plate_refs(plates, files))
     return Prepared(loaded, chosen, device, masks, plates, files, traveler)
@@ -248,6 +256,7 @@ def check_target(
     """Check a recipe (what compile would produce) or any GDSII/OASIS file."""
     if target.suffix.lower() in {".yaml", ".yml"} and deck is None:
         loaded = load_recipe(target)
-        device = design_for(loaded)
+        with located(loaded):
+            device = design_for(loaded)
         return check_device(loaded, device.cell, max_markers), str(target)
     return check_file(str(target), str(deck) if deck else None, max_markers), str(target)

@@ -18,6 +18,7 @@ KLayout counts them); ``markers`` holds at most ``--max-markers`` of them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -125,6 +126,29 @@ def to_table(findings: Sequence[Finding], max_markers: int = 10) -> list[str]:
     return lines
 
 
+#: Characters XML 1.0 cannot hold, even escaped (C0 controls but tab, LF, CR; U+FFFE/F;
+#: lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with each character XML cannot hold written as ``\\xNN`` / ``\\uNNNN``."""
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _xml(root: ET.Element) -> str:
+    """Serialise ``root`` as well-formed XML whatever its text holds (rule descriptions and
+    layout names are user text)."""
+    for element in root.iter():
+        if element.text:
+            element.text = _xml_safe(element.text)
+        if element.tail:
+            element.tail = _xml_safe(element.tail)
+        for key, value in element.attrib.items():
+            element.attrib[key] = _xml_safe(value)
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
 def to_junit(findings: Sequence[Finding], layout: str) -> str:
     """One test case per rule; one failure element per violation marker (count in message)."""
     s = _summary(findings)
@@ -154,7 +178,7 @@ def to_junit(findings: Sequence[Finding], layout: str) -> str:
                 message=f"{f.rule.description}: {f.count} violation(s){where} {f.message}".strip(),
             )
             failure.text = f"required {_fmt(f.rule.value, f.rule.unit)}"
-    return ET.tostring(suite, encoding="unicode") + "\n"
+    return _xml(suite)
 
 
 def to_lyrdb(findings: Sequence[Finding], layout: str, top_cell: str = "TOP") -> str:
@@ -193,4 +217,4 @@ def to_lyrdb(findings: Sequence[Finding], layout: str, top_cell: str = "TOP") ->
             ET.SubElement(values, "value").text = f"polygon: ({pts})"
             if m.measured is not None:
                 ET.SubElement(values, "value").text = f"float: {m.measured:.6g}"
-    return ET.tostring(db, encoding="unicode") + "\n"
+    return _xml(db)

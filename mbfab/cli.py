@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -71,6 +72,31 @@ def _paths(*values: Any) -> list[Path]:
     return found
 
 
+def _warn(warnings: Sequence[object]) -> None:
+    """Warnings go to stderr, one line each, whatever ``--quiet`` says (they may be typos)."""
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@contextmanager
+def _phases(recipe: Path, shown: bool) -> Iterator[Callable[[str], None]]:
+    """Show the phase of a long compile on one self-erasing stderr line (a terminal only;
+    pipes and logs get nothing)."""
+    if not (shown and sys.stderr.isatty()):
+        yield lambda phase: None
+        return
+
+    def show(phase: str) -> None:
+        sys.stderr.write(f"\r\x1b[K{recipe.name}: {phase} ...")
+        sys.stderr.flush()
+
+    try:
+        yield show
+    finally:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
 _target_option = click.option(
     "--for",
     "target",
@@ -114,7 +140,9 @@ def compile_command(
 
     status = EXIT_OK
     for recipe in recipes:
-        result = compile_recipe(recipe, output, target)
+        with _phases(recipe, shown=not quiet) as progress:
+            result = compile_recipe(recipe, output, target, progress)
+        _warn(result.recipe.warnings)
         if not quiet:
             for line in summary_lines(result.report):
                 click.echo(line)
@@ -147,7 +175,8 @@ def check_command(
     from mbfab.compile import check_target
     from mbfab.rules import exit_status, to_json, to_junit, to_lyrdb, to_table
 
-    findings, name = check_target(target, deck, max_markers)
+    findings, name, top, warnings = check_target(target, deck, max_markers)
+    _warn(warnings)
     if fmt == "json":
         click.echo(to_json(findings, name), nl=False)
     elif fmt == "junit":
@@ -157,7 +186,7 @@ def check_command(
             click.echo(line)
     if lyrdb is not None:
         try:
-            lyrdb.write_text(to_lyrdb(findings, name), encoding="utf-8")
+            lyrdb.write_text(to_lyrdb(findings, name, top), encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"cannot write {lyrdb}: {exc.strerror}") from None
     sys.exit(exit_status(findings, strict))

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
 from mbfab.designs.finish import mask_layout, with_seal
-from mbfab.errors import RecipeError, SettingError
+from mbfab.errors import InputError, RecipeError, SettingError
 from mbfab.estimate import estimate_device
-from mbfab.layout import Layer, bounding_box, write_gds
+from mbfab.layout import Layer, bounding_box, top_cell_name, write_gds
 from mbfab.output import (
     REPORT_SCHEMA,
     Plate,
@@ -42,13 +42,23 @@ from mbfab.output.html_report import render_report_html
 from mbfab.output.process import PlateRef, Traveler, build_traveler
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
-from mbfab.rules import Finding, check_file, to_json, to_lyrdb
+from mbfab.rules import (
+    Finding,
+    LayoutData,
+    check_file,
+    check_layout,
+    load_deck,
+    to_json,
+    to_lyrdb,
+)
 from mbfab.rules.formats import to_dict
 from mbfab.rules.from_recipe import check_device
 
 __all__ = [
+    "Checked",
     "CompileResult",
     "Prepared",
+    "Progress",
     "build_plates",
     "check_target",
     "compile_recipe",
@@ -149,16 +159,27 @@ def located(loaded: LoadedRecipe) -> Iterator[None]:
         raise RecipeError([loaded.source.error(exc.key_path, exc.message)]) from None
 
 
-def prepare(path: Path | str, target: str | None = None) -> Prepared:
+#: Told the phase a compile enters ("building the design", ...), e.g. to show progress.
+Progress = Callable[[str], None]
+
+
+def _silent(phase: str) -> None:
+    """The default :data:`Progress`: says nothing."""
+
+
+def prepare(path: Path | str, target: str | None = None, progress: Progress = _silent) -> Prepared:
     """Load, build and prepare every plate of a recipe; input errors surface here."""
+    progress("reading the recipe")
     loaded = load_recipe(path)
     recipe = loaded.recipe
     check_output_spec(loaded)
     chosen = resolve_target(recipe, target)
     with located(loaded):
+        progress("building the design")
         device = design_for(loaded)
         # Marks, labels and the wafer map go on the plates, not into the measured device.
         masks = mask_layout(recipe, device, _roles(recipe))
+        progress("preparing the plates")
         plates = build_plates(loaded, masks, chosen, device)
     files = {p.layer.name: plate_file_name(p, recipe.output.format) for p in plates}
     traveler = build_traveler(loaded, plate_refs(plates, files))
@@ -171,18 +192,25 @@ def traveler_text(path: Path | str, target: str | None = None) -> str:
 
 
 def compile_recipe(
-    path: Path | str, output_root: Path | str = "masks", target: str | None = None
+    path: Path | str,
+    output_root: Path | str = "masks",
+    target: str | None = None,
+    progress: Progress = _silent,
 ) -> CompileResult:
     """Compile one recipe into ``output_root/<name>/``, atomically.
 
-    ``target`` ("mask" or "maskless") overrides ``output.target`` and the tool's default.
+    ``target`` ("mask" or "maskless") overrides ``output.target`` and the tool's default;
+    ``progress`` is told each phase as it starts.
     """
     started = time.perf_counter()
-    prepared = prepare(path, target)
+    prepared = prepare(path, target, progress)
     loaded, device = prepared.loaded, prepared.device
+    progress("estimating the cell")
     estimates = estimate_device(loaded, device)
+    progress("checking the rules")
     findings = check_device(loaded, device.cell)
     final = inside(Path(output_root), loaded.recipe.name)
+    progress("writing the outputs")
     with staged_directory(final) as staging:
         report = _write_outputs(staging, prepared, estimates, findings)
     # Run-specific facts stay out of the file, which must be identical run after run.
@@ -223,12 +251,21 @@ def _write_outputs(
     }
     write_json(order, staging / "order.json")
     device, masks = prepared.device, prepared.masks
+    drc = to_dict(findings, layout_name, timings=False)  # byte-identical reruns
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
         "mbfab_version": __version__,
         "name": recipe.name,
         "description": recipe.description,
-        "recipe": {"file": loaded.path.name, "sha256": loaded.sha256},
+        "recipe": {
+            "file": loaded.path.name,
+            "sha256": loaded.sha256,
+            # Located by file name only: the report is the same from any working folder.
+            "warnings": [
+                replace(w.location, file=loaded.path.name).render() + f": {w.message}"
+                for w in loaded.warnings
+            ],
+        },
         "design": recipe.design.model_dump(mode="json"),
         "device": {
             "footprint_um": [list(device.footprint[0]), list(device.footprint[1])],
@@ -238,25 +275,40 @@ def _write_outputs(
         },
         "plates": entries,
         "estimates": estimates,
-        "drc": to_dict(findings, layout_name)["summary"],
+        "drc": drc["summary"],
     }
     write_json(report, staging / "report.json")
-    html = render_report_html(report, device.cell, recipe, prepared.plates)
+    html = render_report_html(report, device.cell, recipe, prepared.plates, drc)
     (staging / "report.html").write_text(html, encoding="utf-8")
-    drc = to_json(findings, layout_name, timings=False)  # byte-identical reruns
-    (staging / "drc.json").write_text(drc, "utf-8")
+    (staging / "drc.json").write_text(to_json(findings, layout_name, timings=False), "utf-8")
     top = plate_cell_name(recipe.name, "all")
     (staging / "drc.lyrdb").write_text(to_lyrdb(findings, layout_name, top), "utf-8")
     return report
 
 
-def check_target(
-    target: Path, deck: Path | None = None, max_markers: int = 1000
-) -> tuple[list[Finding], str]:
-    """Check a recipe (what compile would produce) or any GDSII/OASIS file."""
-    if target.suffix.lower() in {".yaml", ".yml"} and deck is None:
+class Checked(NamedTuple):
+    """What ``mbfab check`` found: the findings, the name of what was checked, the top cell
+    the markers belong to, and the recipe's warnings (none for a layout file)."""
+
+    findings: list[Finding]
+    name: str
+    top_cell: str
+    warnings: tuple[InputError, ...] = ()
+
+
+def check_target(target: Path, deck: Path | None = None, max_markers: int = 1000) -> Checked:
+    """Check a recipe (the device compile would produce) or any GDSII/OASIS file, with the
+    recipe's own rules or with the rule deck ``deck``."""
+    if target.suffix.lower() in {".yaml", ".yml"}:
         loaded = load_recipe(target)
         with located(loaded):
             device = design_for(loaded)
-        return check_device(loaded, device.cell, max_markers), str(target)
-    return check_file(str(target), str(deck) if deck else None, max_markers), str(target)
+        if deck is None:
+            findings = check_device(loaded, device.cell, max_markers)
+        else:
+            data = LayoutData(cell=device.cell)
+            findings = check_layout(data, load_deck(deck).rules, max_markers)
+        top = plate_cell_name(loaded.recipe.name, "all")
+        return Checked(findings, str(target), top, loaded.warnings)
+    findings = check_file(str(target), str(deck) if deck else None, max_markers)
+    return Checked(findings, str(target), top_cell_name(target))

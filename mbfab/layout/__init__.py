@@ -21,6 +21,7 @@ from mbfab.layout.gdsio import (
     GDS_MAX_POINTS,
     read_layout,
     top_cell,
+    top_cell_name,
     write_gds,
     write_oas,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "snap",
     "snap_value",
     "top_cell",
+    "top_cell_name",
     "total_area",
     "union_area_um2",
     "uses_hierarchy",

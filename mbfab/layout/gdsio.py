@@ -24,6 +24,7 @@ __all__ = [
     "check_gds_file",
     "read_layout",
     "top_cell",
+    "top_cell_name",
     "write_gds",
     "write_oas",
 ]
@@ -91,16 +92,32 @@ def read_layout(path: Path | str) -> gdstk.Library:
     return _read_gds(path, str(path))
 
 
-def check_gds_file(path: Path, shown: str | None = None) -> None:
+def check_gds_file(path: Path, shown: str | None = None) -> list[str]:
     """Walk the whole GDSII record stream of ``path`` (memory-mapped, not copied); raise
-    :class:`GdsReadError` naming ``shown`` (default: the path) on the first bad record."""
+    :class:`GdsReadError` naming ``shown`` (default: the path) on the first bad record.
+    Returns the top cell names, sorted."""
     name = shown or str(path)
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             raise GdsReadError(f"{name}: empty file, not a GDSII file")
         # Not closed explicitly: numpy views of the map live on in an error's traceback.
         data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    check_gds_records(data, name)
+    return check_gds_records(data, name)
+
+
+def top_cell_name(path: Path | str) -> str:
+    """The name of a layout file's top cell (the first by name when it has several)."""
+    path = Path(path)
+    if path.suffix.lower() in {".oas", ".oasis"}:
+        tops = sorted(c.name for c in read_layout(path).top_level())
+    else:
+        size = checked_size(path)
+        if isinstance(size, str):
+            raise GdsReadError(f"{path}: {size}")
+        tops = check_gds_file(path)
+    if not tops:
+        raise GdsReadError(f"{path}: the layout holds no cell")
+    return tops[0]
 
 
 def _read_gds(path: Path, shown: str) -> gdstk.Library:

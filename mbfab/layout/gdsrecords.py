@@ -130,9 +130,12 @@ class _Walk:
         return value
 
 
-def check_gds_records(data: bytes | mmap.mmap, path: str) -> None:
+def check_gds_records(data: bytes | mmap.mmap, path: str) -> list[str]:
     """Walk the whole GDSII record stream of ``data``; raise :class:`GdsReadError` at the
-    first record a sound library cannot hold (``path`` names the file in the message)."""
+    first record a sound library cannot hold (``path`` names the file in the message).
+
+    Returns the names of the top cells (referenced by no other cell), sorted.
+    """
     if data[:4] != _HEADER:
         raise GdsReadError(f"{path}: not a GDSII file (no HEADER record at byte 0)")
     walk = _Walk(data, path)
@@ -177,7 +180,8 @@ def check_gds_records(data: bytes | mmap.mmap, path: str) -> None:
             if name == "ENDLIB":
                 _check_tail(walk, position + length)
                 _check_hierarchy(walk)
-                return
+                below = {c for children in walk.references.values() for c in children}
+                return sorted(set(walk.structures) - below)
             _expect(walk, position, name, "BGNSTR")
             state = "name"
         elif state == "name":

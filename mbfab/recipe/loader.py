@@ -17,6 +17,7 @@ from mbfab.recipe.budget import budget_problems
 from mbfab.recipe.catalog import Resist, normalise_name, resist_library
 from mbfab.recipe.design_params import DESIGN_PARAMS
 from mbfab.recipe.layout_spec import design_variants, layout_problems
+from mbfab.recipe.plausible import unit_slips
 from mbfab.recipe.schema import Recipe
 from mbfab.recipe.yamlsource import SourceMap, load_yaml
 from mbfab.units import LENGTH_UNITS_UM
@@ -32,6 +33,8 @@ class LoadedRecipe:
     path: Path
     sha256: str
     source: SourceMap
+    #: Located warnings (likely unit slips); they never stop a compile.
+    warnings: tuple[InputError, ...] = ()
 
     def resist(self, layer_name: str) -> Resist:
         """The library resist of layer ``layer_name``."""
@@ -44,7 +47,8 @@ def load_recipe(path: Path | str) -> LoadedRecipe:
     document = load_yaml(path)
     recipe = validate_recipe_data(document.data, document.source)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return LoadedRecipe(recipe=recipe, path=path, sha256=digest, source=document.source)
+    warnings = tuple(unit_slips(recipe, document.data, document.source))
+    return LoadedRecipe(recipe, path, digest, document.source, warnings)
 
 
 def validate_recipe_data(data: Any, source: SourceMap) -> Recipe:

@@ -121,6 +121,7 @@ def build_plates(
             process=spec.process,
             polarity=loaded.resist(spec.name).tone,
             top_name=plate_cell_name(recipe.name, spec.name),
+            marks=tuple(m for m in masks.marks if spec.name in (m.reference, m.aligning)),
         )
         prep = prep_settings(recipe, spec.name, field, target)
         plates.append(make_plate(masks.cell, request, field, recipe.output.tone, prep, features))

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from mbfab.compile import CompileResult, compile_recipe
+
 # CI runs the same examples every time (a red run is then a real regression, not a new
 # random draw); locally hypothesis keeps exploring.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
@@ -39,6 +41,13 @@ design:
 output:
   field_margin: 100 um
 """
+
+
+@pytest.fixture(scope="session")
+def compiled_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CompileResult]:
+    """Every example recipe compiled once per session, by file stem (read, never modify)."""
+    root = tmp_path_factory.mktemp("examples")
+    return {path.stem: compile_recipe(path, root) for path in sorted(RECIPES.glob("*.yaml"))}
 
 
 @pytest.fixture

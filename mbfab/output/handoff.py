@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import gdstk
+import numpy as np
 
 from mbfab.errors import InputError, OutputError, RecipeError
 from mbfab.layout import (
@@ -20,7 +21,9 @@ from mbfab.layout import (
     write_oas,
 )
 from mbfab.layout.dataprep import cells_below, writer_problems
+from mbfab.output.platearea import plate_problems, plate_window, repeat_plan
 from mbfab.output.plates import Plate, PrepSettings
+from mbfab.output.platesheet import mark_rows, marks_note, plate_sheet
 from mbfab.output.render import render_template
 from mbfab.recipe.loader import LoadedRecipe, did_you_mean
 from mbfab.recipe.schema import Recipe
@@ -43,9 +46,6 @@ ORDER_SCHEMA = "mbfab-order/1"
 
 Target = Literal["mask", "maskless"]
 
-_PLATE_MM = {"3in": 76.2, "4in": 101.6, "5in": 127.0, "6in": 152.4, "7in": 177.8, "9in": 228.6}
-#: Border of a plate kept free of pattern (clamping, quality area): typical, not from a source.
-_PLATE_BORDER_MM = 10.0
 _WRITER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
@@ -79,6 +79,7 @@ def check_output_spec(loaded: LoadedRecipe) -> None:
                 "right-reading-chrome-down",
             )
         )
+    problems += [loaded.source.error(path, message) for path, message in plate_problems(recipe)]
     if problems:
         raise RecipeError(problems)
 
@@ -91,12 +92,16 @@ def prep_settings(recipe: Recipe, layer_name: str, field: BBox, target: Target) 
     if out.mirror and not maskless:
         # Axis on the grid, so that 2*axis - x stays on the grid.
         axis = snap_value((field[0][0] + field[1][0]) / 2.0, out.grid)
+    reduction = 1.0 if maskless else recipe.tool.reduction
     return PrepSettings(
         grid_um=out.grid,
         max_points=out.max_points,
         cd_bias_um=out.bias.get(layer_name, 0.0),
         mirror_axis_x=axis,
         maskless=maskless,
+        window=None if maskless else plate_window(field, out.plate_size, reduction),
+        repeat=None if maskless else repeat_plan(recipe, field),
+        reduction=reduction,
     )
 
 
@@ -175,24 +180,18 @@ def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[
     """The order sheet's record of one plate (or maskless data file)."""
     tone = plate.tone
     reading, instruction = _reading(recipe, plate)
-    (fx0, fy0), (fx1, fy1) = plate.field
+    assert plate.frame is not None
+    (fx0, fy0), (fx1, fy1) = plate.frame.to_written(np.array(plate.field)).tolist()
+    fx0, fx1 = sorted((fx0, fx1))
     field_mm = ((fx1 - fx0) / 1000.0, (fy1 - fy0) / 1000.0)
-    out = recipe.output
-    warnings = []
+    warnings: list[str] = []
     plate_info: dict[str, Any] | None = None
     if not plate.prep.maskless:
-        side = _PLATE_MM[out.plate_size]
-        if max(field_mm) > side - 2 * _PLATE_BORDER_MM:
-            warnings.append(
-                f"field {field_mm[0]:.1f} x {field_mm[1]:.1f} mm exceeds the usable "
-                f"{side - 2 * _PLATE_BORDER_MM:.0f} mm of a {out.plate_size} plate"
-            )
-        plate_info = {
-            "size": out.plate_size,
-            "side_mm": side,
-            "material": out.plate_material,
-            "absorber": "chrome",
-        }
+        plate_info, warnings = plate_sheet(recipe, plate)
+    elif recipe.output.repeat is not None:
+        warnings.append(
+            "output.repeat is not applied to maskless data (one die); step it in the writer's job"
+        )
     critical = plate.critical
     return {
         "layer": plate.layer.name,
@@ -206,6 +205,7 @@ def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[
         "field": "n/a" if plate.prep.maskless else tone.field,
         "reading_sense": reading,
         "mirrored_by_mbfab": plate.prep.mirror_axis_x is not None,
+        "mirror_axis_x_um": plate.frame.mirror_axis_x,
         "instruction": instruction,
         "cd_bias_um": plate.prep.cd_bias_um,
         "grid_um": plate.prep.grid_um,
@@ -219,7 +219,10 @@ def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[
             if critical
             else None
         ),
-        "alignment_marks": plate.marks,
+        "alignment_marks": mark_rows(plate),
+        "alignment_marks_note": marks_note(recipe, plate),
+        "outside_data": plate.frame.outside,
+        "reduction": plate.frame.reduction,
         "polygons": plate.written.polygons,
         "area_um2": round(plate.written.area_um2, 6),
         "field_um": [[fx0, fy0], [fx1, fy1]],

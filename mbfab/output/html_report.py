@@ -12,6 +12,7 @@ from markupsafe import Markup
 from mbfab.estimate.run import ratio_label
 from mbfab.layout import BBox, Layer
 from mbfab.layout.preview import preview
+from mbfab.output.platearea import written_view
 from mbfab.output.plates import Plate
 from mbfab.output.render import render_template
 from mbfab.output.svg import ROLE_COLOURS, SvgLayer, svg_picture
@@ -76,7 +77,7 @@ def _plate_svg(plate: Plate, data_tone: str) -> str:
     layer = SvgLayer(plate.layer.name, polygons, CHROME if chrome_data else GLASS, 1.0)
     return svg_picture(
         [layer],
-        plate.field,
+        written_view(plate.frame, plate.field) if plate.frame else plate.field,
         background=GLASS if chrome_data else CHROME,
         outlines=shot.outlines,
         width_px=260,

@@ -1,6 +1,7 @@
 """Mask plates: one top cell per layer, made by the data-preparation pipeline
 
-    extract -> bias -> tone -> (maskless: flatten, simple pieces) -> mirror -> snap -> fracture
+    extract -> bias -> tone -> step-and-repeat -> (maskless: flatten, simple pieces)
+            -> mirror -> reduction -> snap -> fracture
 
 The tone decision (:mod:`mbfab.output.tone`) says whether the polygons are the drawn
 features or their complement in the field; the geometry operations live in
@@ -39,7 +40,10 @@ from mbfab.layout.dataprep import (
     size_in_place,
     snap_in_place,
 )
+from mbfab.layout.marks import MarkPlacement
+from mbfab.layout.plateframe import PlateFrame, StepRepeat, scaled
 from mbfab.layout.sizing import sizing_change
+from mbfab.output.platearea import complement_extent, plate_frame, stepped
 from mbfab.output.tone import PlateTone, Polarity, ToneMode, decide_tone
 
 __all__ = [
@@ -62,6 +66,8 @@ class PlateRequest:
     process: str
     polarity: str
     top_name: str
+    #: Alignment marks of the mask layout in which this layer takes part.
+    marks: tuple[MarkPlacement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,12 @@ class PrepSettings:
     mirror_axis_x: float | None = None
     #: Maskless writer: flat, exposed area, simple polygons only.
     maskless: bool = False
+    #: Extent of the written data on the wafer: the plate's usable area (None: the field).
+    window: BBox | None = None
+    #: Step-and-repeat of the die over the plate (None: one die).
+    repeat: StepRepeat | None = None
+    #: Written size / wafer size (5 for a 5x reticle).
+    reduction: float = 1.0
 
 
 @dataclass
@@ -92,10 +104,12 @@ class Plate:
     prep: PrepSettings = dc_field(default_factory=PrepSettings)
     #: Narrowest line or space of the (biased) features, in written coordinates.
     critical: Narrowest | None = None
-    #: Cells whose names say they hold alignment marks.
-    marks: list[str] = dc_field(default_factory=list)
+    #: Alignment marks this plate carries (wafer coordinates of the single die).
+    marks: list[MarkPlacement] = dc_field(default_factory=list)
     #: What the data preparation changed or repaired.
     messages: list[str] = dc_field(default_factory=list)
+    #: How the written data read: polygon tone, tone beyond the data, mirror, reduction.
+    frame: PlateFrame | None = None
 
 
 class PrepError(SettingError):
@@ -147,7 +161,7 @@ def make_plate(
             )
         messages.append(f"CD bias {prep.cd_bias_um:+g} um (each edge {prep.cd_bias_um / 2:+g} um)")
     critical = _critical(measured, prep)
-    if critical is not None and prep.grid_um > critical.width_um / 2:
+    if critical is not None and prep.grid_um > critical.width_um / 2:  # both as written
         # Snapping moves a vertex by up to half a grid step: a feature narrower than two steps
         # can collapse or double in width.
         raise PrepError(
@@ -161,13 +175,17 @@ def make_plate(
         cell = flatten_layer(cell, layer, request.top_name)
     if tone.inverted:
         drawn_polygons = cell.get_polygons(layer=spec[0], datatype=spec[1])
-        (fx0, fy0), (fx1, fy1) = field
+        (fx0, fy0), (fx1, fy1) = complement_extent(field, prep.window, prep.repeat)
         window = rectangle(fx0, fy0, fx1, fy1, layer)
         cell = gdstk.Cell(request.top_name)
         cell.add(*boolean(window, drawn_polygons, "not", layer))
+    cell = stepped(cell, layer, tone, prep.window, prep.repeat)
     if prep.mirror_axis_x is not None and not prep.maskless:
         cell = mirror_x(cell, prep.mirror_axis_x, f"{request.top_name}_UNMIRRORED")
         messages.append(f"mirrored about x = {prep.mirror_axis_x:g} um")
+    if prep.reduction != 1.0:
+        cell = scaled(cell, prep.reduction)
+        messages.append(f"scaled {prep.reduction:g}x for a {prep.reduction:g}:1 projection tool")
     snap_in_place(cell, prep.grid_um)
     if prep.maskless:
         pieces, repaired = simple_pieces(cell.polygons, layer, prep.grid_um)
@@ -176,11 +194,15 @@ def make_plate(
         messages += repaired
     fracture_in_place(cell, prep.max_points, prep.grid_um)
     bbox = bounding_box(cell) if cell.polygons or cell.references else None
-    marks = sorted(
-        c.name for c in cells_below(cell) if any(w in c.name.upper() for w in ("MARK", "ALIGN"))
-    )
     written = layer_stats(cell, spec)
-    return Plate(layer, cell, tone, field, drawn, written, bbox, prep, critical, marks, messages)
+    mirror = None if prep.maskless else prep.mirror_axis_x
+    frame = plate_frame(
+        tone, prep.window or field, mirror, prep.reduction, prep.repeat, prep.maskless
+    )
+    marks = list(request.marks)
+    return Plate(
+        layer, cell, tone, field, drawn, written, bbox, prep, critical, marks, messages, frame
+    )
 
 
 def _check_bias(features: gdstk.Cell, layer: Layer, bias_um: float) -> None:
@@ -212,10 +234,11 @@ def _critical(cell: gdstk.Cell, prep: PrepSettings) -> Narrowest | None:
             best = result
     if best is None:
         return None
+    x, y = best.location
     if prep.mirror_axis_x is not None and not prep.maskless:
-        x, y = best.location
-        best = replace(best, location=(round(2 * prep.mirror_axis_x - x, 3), y))
-    return best
+        x = 2 * prep.mirror_axis_x - x
+    r = prep.reduction
+    return replace(best, width_um=best.width_um * r, location=(round(r * x, 3), round(r * y, 3)))
 
 
 def plate_cell_name(recipe_name: str, layer_name: str) -> str:

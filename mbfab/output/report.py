@@ -43,7 +43,9 @@ def plate_entry(plate: Plate, file_name: str) -> dict[str, Any]:
             "inverted_by_mbfab": tone.inverted,
             "statement": f"{tone.polygons}; {tone.field} field; chrome on the "
             f"{'drawn features' if tone.chrome == 'feature' else 'complement of the features'}",
+            "outside_data": plate.frame.outside if plate.frame else None,
         },
+        "reduction": plate.frame.reduction if plate.frame else 1.0,
     }
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "LayerSpec",
     "OutputSpec",
     "Recipe",
+    "RepeatSpec",
     "RuleSpec",
     "ToolSpec",
     "TravelerSpec",
@@ -86,6 +87,13 @@ class ToolSpec(BaseModel):
     na: float | None = Field(None, gt=0, lt=1.5, description="numerical aperture (projection)")
     k1: float = Field(0.6, gt=0, le=2, description="process factor k1 (projection)")
     min_feature: PositiveLength | None = Field(None, description="smallest feature (maskless)")
+    reduction: float = Field(
+        1.0,
+        ge=1,
+        le=10,
+        description="projection reduction (reticle size : wafer size), e.g. 4 or 5 for a "
+        "4x/5x stepper reticle; 1 for contact, proximity and maskless tools",
+    )
 
 
 class TravelerSpec(BaseModel):
@@ -181,6 +189,22 @@ class RuleSpec(BaseModel):
         return layers
 
 
+class RepeatSpec(BaseModel):
+    """Step-and-repeat of the die over the plate (a mask for a contact or proximity aligner
+    carrying many dies, or a reticle with several)."""
+
+    model_config = STRICT
+
+    pitch: tuple[PositiveLength, PositiveLength] | None = Field(
+        None,
+        description="die pitch [x, y] on the wafer (default: the die's field, its bounding "
+        "box plus output.field_margin on each side)",
+    )
+    count: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] | None = Field(
+        None, description="dies [columns, rows] (default: as many as fit the usable plate area)"
+    )
+
+
 class OutputSpec(BaseModel):
     """How plates are written."""
 
@@ -226,6 +250,9 @@ class OutputSpec(BaseModel):
     )
     plate_size: Literal["3in", "4in", "5in", "6in", "7in", "9in"] = "5in"
     plate_material: Literal["soda-lime", "quartz"] = "soda-lime"
+    repeat: RepeatSpec | None = Field(
+        None, description="step the die over the plate's usable area (null: one die)"
+    )
 
     @field_validator("grid")
     @classmethod

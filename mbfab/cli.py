@@ -14,6 +14,7 @@ import click
 
 from mbfab import __version__
 from mbfab.errors import MbfabError, OutputError
+from mbfab.files import MAX_LAYOUT_SHAPES
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
 
@@ -166,16 +167,29 @@ def compile_command(
 )
 @click.option("--lyrdb", type=click.Path(path_type=Path), help="also write a KLayout .lyrdb")
 @click.option("--max-markers", default=20, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--max-shapes",
+    default=MAX_LAYOUT_SHAPES,
+    show_default=True,
+    type=click.IntRange(1),
+    help="refuse a layout that places more shapes (array copies counted)",
+)
 @click.option("--strict", is_flag=True, help="warnings fail too")
 @_user_errors
 def check_command(
-    target: Path, deck: Path | None, fmt: str, lyrdb: Path | None, max_markers: int, strict: bool
+    target: Path,
+    deck: Path | None,
+    fmt: str,
+    lyrdb: Path | None,
+    max_markers: int,
+    max_shapes: int,
+    strict: bool,
 ) -> None:
     """Check TARGET: a recipe (what compile would produce) or any GDSII/OASIS file."""
     from mbfab.compile import check_target
     from mbfab.rules import exit_status, to_json, to_junit, to_lyrdb, to_table
 
-    findings, name, top, warnings = check_target(target, deck, max_markers)
+    findings, name, top, warnings = check_target(target, deck, max_markers, max_shapes)
     _warn(warnings)
     if fmt == "json":
         click.echo(to_json(findings, name), nl=False)
@@ -235,6 +249,47 @@ def sweep_command(recipe: Path, settings: tuple[str, ...], output: Path, jobs: i
         click.echo(f"error: variant {row.index} {row.values}: {row.error}", err=True)
     if failed:
         sys.exit(EXIT_BAD_INPUT)
+
+
+@main.command("init")
+@click.argument("kind")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="where to write it (default: KIND.yaml here)",
+)
+@click.option("--force", is_flag=True, help="replace an existing file")
+@_user_errors
+def init_command(kind: str, output: Path | None, force: bool) -> None:
+    """Write a commented starter recipe of design KIND (interdigital, stacked, pillars,
+    holes, trenches, swiss-roll) that compiles as it stands."""
+    from mbfab.output.schemas import schema_path
+    from mbfab.recipe.starters import starter_text
+
+    text = starter_text(kind, schema_path("recipe").as_uri())
+    path = output or Path(f"{kind}.yaml")
+    if path.exists() and not force:
+        raise OutputError(f"{path} exists; choose another name with -o or use --force")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(f"wrote {path}; compile it with: mbfab compile {path}")
+
+
+@main.command("schema")
+@click.argument("name", type=click.Choice(["recipe", "report", "order", "drc"]))
+@_user_errors
+def schema_command(name: str) -> None:
+    """Print the JSON Schema of a recipe or of report.json, order.json or drc.json.
+
+    Editors validate recipes with it through the YAML language server: put
+    `# yaml-language-server: $schema=recipe.schema.json` at the top of a recipe.
+    """
+    from mbfab.output.schemas import shipped_schema
+
+    click.echo(shipped_schema(name), nl=False)
 
 
 @main.command("designs")

@@ -12,9 +12,10 @@ from typing import Any, NamedTuple
 from mbfab import __version__
 from mbfab.designs import Device, RoleLayers, build_device
 from mbfab.designs.finish import mask_layout, with_seal
-from mbfab.errors import InputError, RecipeError, SettingError
+from mbfab.errors import GdsReadError, InputError, RecipeError, SettingError
 from mbfab.estimate import estimate_device
-from mbfab.layout import Layer, bounding_box, top_cell_name, write_gds
+from mbfab.files import MAX_LAYOUT_SHAPES
+from mbfab.layout import Layer, bounding_box, inspect_layout, write_gds
 from mbfab.output import (
     REPORT_SCHEMA,
     Plate,
@@ -24,6 +25,7 @@ from mbfab.output import (
     mask_field,
     plate_cell_name,
     plate_entry,
+    recover,
     staged_directory,
     write_json,
 )
@@ -40,6 +42,7 @@ from mbfab.output.handoff import (
 )
 from mbfab.output.html_report import render_report_html
 from mbfab.output.process import PlateRef, Traveler, build_traveler
+from mbfab.output.records import OrderSheet, Report
 from mbfab.output.traveler import render_traveler
 from mbfab.recipe import LoadedRecipe, Recipe, load_recipe
 from mbfab.rules import (
@@ -206,11 +209,12 @@ def compile_recipe(
     started = time.perf_counter()
     prepared = prepare(path, target, progress)
     loaded, device = prepared.loaded, prepared.device
+    final = inside(Path(output_root), loaded.recipe.name)
+    recover(final)  # a run killed between the two renames of a swap left its outputs aside
     progress("estimating the cell")
     estimates = estimate_device(loaded, device)
     progress("checking the rules")
     findings = check_device(loaded, device.cell)
-    final = inside(Path(output_root), loaded.recipe.name)
     progress("writing the outputs")
     with staged_directory(final) as staging:
         report = _write_outputs(staging, prepared, estimates, findings)
@@ -243,7 +247,7 @@ def _write_outputs(
         text = render_traveler(prepared.traveler, kind)
         (staging / f"traveler.{kind}").write_text(text, "utf-8")
     (staging / "order.md").write_text(render_order(recipe, orders, prepared.target), "utf-8")
-    order = {
+    order: OrderSheet = {
         "schema": ORDER_SCHEMA,
         "name": recipe.name,
         "revision": recipe.output.revision,
@@ -253,7 +257,7 @@ def _write_outputs(
     write_json(order, staging / "order.json")
     device, masks = prepared.device, prepared.masks
     drc = to_dict(findings, layout_name, timings=False)  # byte-identical reruns
-    report: dict[str, Any] = {
+    report: Report = {
         "schema": REPORT_SCHEMA,
         "mbfab_version": __version__,
         "name": recipe.name,
@@ -284,7 +288,7 @@ def _write_outputs(
     (staging / "drc.json").write_text(to_json(findings, layout_name, timings=False), "utf-8")
     top = plate_cell_name(recipe.name, "all")
     (staging / "drc.lyrdb").write_text(to_lyrdb(findings, layout_name, top), "utf-8")
-    return report
+    return dict(report)
 
 
 class Checked(NamedTuple):
@@ -297,9 +301,15 @@ class Checked(NamedTuple):
     warnings: tuple[InputError, ...] = ()
 
 
-def check_target(target: Path, deck: Path | None = None, max_markers: int = 1000) -> Checked:
+def check_target(
+    target: Path,
+    deck: Path | None = None,
+    max_markers: int = 1000,
+    max_shapes: int = MAX_LAYOUT_SHAPES,
+) -> Checked:
     """Check a recipe (the device compile would produce) or any GDSII/OASIS file, with the
-    recipe's own rules or with the rule deck ``deck``."""
+    recipe's own rules or with the rule deck ``deck``. A layout that places more than
+    ``max_shapes`` shapes (every array copy counted) is refused before it is read."""
     if target.suffix.lower() in {".yaml", ".yml"}:
         loaded = load_recipe(target)
         with located(loaded):
@@ -311,5 +321,13 @@ def check_target(target: Path, deck: Path | None = None, max_markers: int = 1000
             findings = check_layout(data, load_deck(deck).rules, max_markers)
         top = plate_cell_name(loaded.recipe.name, "all")
         return Checked(findings, str(target), top, loaded.warnings)
+    summary = inspect_layout(target)
+    if summary.placed > max_shapes:
+        raise GdsReadError(
+            f"{target}: the layout places {summary.placed:,} shapes (every array copy "
+            f"counted), more than --max-shapes {max_shapes:,}; raise it to check this layout"
+        )
+    if not summary.tops:
+        raise GdsReadError(f"{target}: the layout holds no cell")
     findings = check_file(str(target), str(deck) if deck else None, max_markers)
-    return Checked(findings, str(target), top_cell_name(target))
+    return Checked(findings, str(target), summary.tops[0])

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import mmap
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
+from functools import cache
 from pathlib import Path
 
 import gdstk
@@ -15,13 +18,15 @@ import gdstk
 from mbfab.errors import GdsReadError
 from mbfab.files import checked_size
 from mbfab.layout.cells import new_library
-from mbfab.layout.gdsrecords import check_gds_records
+from mbfab.layout.gdsrecords import LayoutSummary, check_gds_records
 from mbfab.layout.grid import USER_UNIT_M
 
 __all__ = [
     "FIXED_TIMESTAMP",
     "GDS_MAX_POINTS",
+    "LayoutSummary",
     "check_gds_file",
+    "inspect_layout",
     "read_layout",
     "top_cell",
     "top_cell_name",
@@ -78,24 +83,51 @@ def read_layout(path: Path | str) -> gdstk.Library:
     (it crashes the interpreter on some corrupt files).
     """
     path = Path(path)
+    readable = _as_gds(path)
+    check_gds_file(readable, str(path))
+    return _read_gds(readable, str(path))
+
+
+def inspect_layout(path: Path | str) -> LayoutSummary:
+    """Check a GDSII or OASIS file whole (as :func:`read_layout`) without building it:
+    its top cells and how many elements its hierarchy places."""
+    path = Path(path)
+    return check_gds_file(_as_gds(path), str(path))
+
+
+def _as_gds(path: Path) -> Path:
+    """``path`` itself for GDSII; for OASIS, its GDSII conversion (made in a child)."""
     size = checked_size(path)
     if isinstance(size, str):
         raise GdsReadError(f"{path}: {size}")
-    if path.suffix.lower() in {".oas", ".oasis"}:
-        _check_oasis_framing(path)
-        with tempfile.TemporaryDirectory(prefix="mbfab-oasis-") as folder:
-            converted = Path(folder) / "layout.gds"
-            _oasis_to_gds_in_child(path, converted)
-            check_gds_file(converted, str(path))
-            return _read_gds(converted, str(path))
-    check_gds_file(path, str(path))
-    return _read_gds(path, str(path))
+    if path.suffix.lower() not in {".oas", ".oasis"}:
+        return path
+    info = path.stat()
+    return _converted(path.resolve(), info.st_mtime_ns, info.st_size)
 
 
-def check_gds_file(path: Path, shown: str | None = None) -> list[str]:
+@cache
+def _converted(path: Path, mtime_ns: int, size: int) -> Path:
+    """The GDSII conversion of an OASIS file, made once per version of the file and kept
+    until the process ends (checking reads a file twice: its summary, then its shapes)."""
+    _check_oasis_framing(path)
+    folder = tempfile.mkdtemp(prefix="mbfab-oasis-")
+    weakref.finalize(_KEEP, shutil.rmtree, folder, True)
+    converted = Path(folder) / "layout.gds"
+    _oasis_to_gds_in_child(path, converted)
+    return converted
+
+
+class _Keeper:
+    """Lives as long as the module: temporary conversions are removed when it goes."""
+
+
+_KEEP = _Keeper()
+
+
+def check_gds_file(path: Path, shown: str | None = None) -> LayoutSummary:
     """Walk the whole GDSII record stream of ``path`` (memory-mapped, not copied); raise
-    :class:`GdsReadError` naming ``shown`` (default: the path) on the first bad record.
-    Returns the top cell names, sorted."""
+    :class:`GdsReadError` naming ``shown`` (default: the path) on the first bad record."""
     name = shown or str(path)
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
@@ -107,14 +139,7 @@ def check_gds_file(path: Path, shown: str | None = None) -> list[str]:
 
 def top_cell_name(path: Path | str) -> str:
     """The name of a layout file's top cell (the first by name when it has several)."""
-    path = Path(path)
-    if path.suffix.lower() in {".oas", ".oasis"}:
-        tops = sorted(c.name for c in read_layout(path).top_level())
-    else:
-        size = checked_size(path)
-        if isinstance(size, str):
-            raise GdsReadError(f"{path}: {size}")
-        tops = check_gds_file(path)
+    tops = inspect_layout(path).tops
     if not tops:
         raise GdsReadError(f"{path}: the layout holds no cell")
     return tops[0]

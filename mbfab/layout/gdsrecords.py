@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import math
 import mmap
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from mbfab.errors import GdsReadError
 
-__all__ = ["MAX_HIERARCHY_DEPTH", "boundary_run", "check_gds_records", "gds_real", "strided"]
+__all__ = [
+    "MAX_HIERARCHY_DEPTH",
+    "LayoutSummary",
+    "boundary_run",
+    "check_gds_records",
+    "gds_real",
+    "strided",
+]
 
 #: Cells nested deeper than this are refused (real layouts nest a few tens of levels).
 MAX_HIERARCHY_DEPTH = 200
@@ -112,9 +120,15 @@ class _Walk:
         self.data = data
         self.path = path
         self.structures: dict[str, int] = {}  # name -> byte of its STRNAME
-        self.references: dict[str, set[str]] = {}
+        #: cell -> referenced cell -> copies placed (an AREF places columns x rows).
+        self.references: dict[str, dict[str, int]] = {}
+        #: cell -> its own elements (polygons, paths, texts, ...).
+        self.elements: dict[str, int] = {}
         self.named_at: dict[str, int] = {}  # first SNAME of each missing-or-not cell
         self.current = ""
+        self.sname = ""
+        self.copies = 1
+        self.order: list[str] = []  # cells, each after every cell it places
 
     def fail(self, position: int, reason: str) -> GdsReadError:
         return GdsReadError(f"{self.path}: corrupt GDSII file ({reason} at byte {position})")
@@ -130,11 +144,11 @@ class _Walk:
         return value
 
 
-def check_gds_records(data: bytes | mmap.mmap, path: str) -> list[str]:
+def check_gds_records(data: bytes | mmap.mmap, path: str) -> LayoutSummary:
     """Walk the whole GDSII record stream of ``data``; raise :class:`GdsReadError` at the
     first record a sound library cannot hold (``path`` names the file in the message).
 
-    Returns the names of the top cells (referenced by no other cell), sorted.
+    Returns the top cells (referenced by no other cell) and how many elements they place.
     """
     if data[:4] != _HEADER:
         raise GdsReadError(f"{path}: not a GDSII file (no HEADER record at byte 0)")
@@ -180,8 +194,7 @@ def check_gds_records(data: bytes | mmap.mmap, path: str) -> list[str]:
             if name == "ENDLIB":
                 _check_tail(walk, position + length)
                 _check_hierarchy(walk)
-                below = {c for children in walk.references.values() for c in children}
-                return sorted(set(walk.structures) - below)
+                return _summary(walk)
             _expect(walk, position, name, "BGNSTR")
             state = "name"
         elif state == "name":
@@ -190,7 +203,8 @@ def check_gds_records(data: bytes | mmap.mmap, path: str) -> list[str]:
             if cell in walk.structures:
                 raise walk.fail(position, f"a second structure named {cell!r}")
             walk.structures[cell] = position
-            walk.references.setdefault(cell, set())
+            walk.references.setdefault(cell, {})
+            walk.elements.setdefault(cell, 0)
             walk.current = cell
             state = "structure"
         elif state == "structure":
@@ -199,16 +213,20 @@ def check_gds_records(data: bytes | mmap.mmap, path: str) -> list[str]:
             elif name == "BOUNDARY":
                 count, step = boundary_run(raw, position)
                 if count:
+                    walk.elements[walk.current] += count
                     position += count * step
                     continue
                 element, seen, state = name, {}, "element"
+                walk.copies = 1
             elif name in _ELEMENTS:
                 element, seen, state = name, {}, "element"
+                walk.copies = 1
             elif name != "STRCLASS":
                 raise walk.fail(position, f"{name} record outside an element")
         else:  # inside an element
             if name == "ENDEL":
                 _check_element(walk, position, element, seen)
+                _count(walk, element)
                 state = "structure"
             else:
                 _element_record(walk, position, element, name, payload, seen)
@@ -247,12 +265,13 @@ def _element_record(
     if name in _TEXT:
         cell = walk.text(position, payload, name)
         if name == "SNAME":
-            walk.references[walk.current].add(cell)
+            walk.sname = cell
             walk.named_at.setdefault(cell, position)
     elif name == "COLROW":
         columns, rows = np.frombuffer(payload, dtype=">i2")
         if columns <= 0 or rows <= 0:
             raise walk.fail(position, f"AREF of {columns} x {rows}")
+        walk.copies = int(columns) * int(rows)
     elif name in {"MAG", "ANGLE"}:
         value = gds_real(payload)
         if not math.isfinite(value) or (name == "MAG" and value <= 0):
@@ -267,6 +286,34 @@ def _check_element(walk: _Walk, position: int, element: str, seen: dict[str, int
     points = seen["XY"]
     if not least <= points <= most:
         raise walk.fail(position, f"{element} of {points} point{'s' * (points != 1)}")
+
+
+def _count(walk: _Walk, element: str) -> None:
+    """Add a finished element to its cell: a placement of another cell, or an element."""
+    if element in ("SREF", "AREF"):
+        children = walk.references[walk.current]
+        children[walk.sname] = children.get(walk.sname, 0) + walk.copies
+    else:
+        walk.elements[walk.current] += 1
+
+
+class LayoutSummary(NamedTuple):
+    """What a checked GDSII stream holds: its top cells (sorted) and the number of elements
+    its hierarchy places (every array copy counted)."""
+
+    tops: list[str]
+    placed: int
+
+
+def _summary(walk: _Walk) -> LayoutSummary:
+    below = {child for children in walk.references.values() for child in children}
+    tops = sorted(set(walk.structures) - below)
+    placed: dict[str, int] = {}
+    for cell in walk.order:  # children before parents
+        placed[cell] = walk.elements[cell] + sum(
+            copies * placed[child] for child, copies in walk.references[cell].items()
+        )
+    return LayoutSummary(tops, sum(placed[top] for top in tops))
 
 
 def _check_hierarchy(walk: _Walk) -> None:
@@ -299,6 +346,7 @@ def _depth_of(walk: _Walk, root: str, depth: dict[str, int]) -> None:
         on_path.discard(cell)
         below = [depth[c] + 1 for c in walk.references[cell]]
         depth[cell] = max(below, default=0)
+        walk.order.append(cell)
         if depth[cell] > MAX_HIERARCHY_DEPTH:
             raise walk.fail(
                 walk.structures[cell], f"cells nested more than {MAX_HIERARCHY_DEPTH} deep"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from mbfab.output.plates import Plate
 from mbfab.output.render import render_template
 from mbfab.output.svg import ROLE_COLOURS, SvgLayer, svg_picture
 from mbfab.recipe import Recipe
+from mbfab.rules.formats import DrcReport
 
 __all__ = ["RULE_COLUMNS", "LayerInfo", "layer_infos", "render_report_html", "rule_rows"]
 
@@ -103,13 +104,13 @@ def _amount(value: float | None, unit: str) -> str:
     return "-" if value is None else f"{value:.4g} {unit}".strip()
 
 
-def rule_rows(drc: dict[str, Any]) -> list[dict[str, Any]]:
+def rule_rows(drc: DrcReport) -> list[dict[str, Any]]:
     """drc.json's results as table rows, failing rules first (errors, then warnings)."""
     rows = []
-    for result in drc.get("results", []):
+    for result in drc["results"]:
         failed = result["count"] > 0
         rows.append(
-            result
+            dict(result)
             | {
                 "layers": ", ".join(result["layers"]),
                 "required": _amount(result["value"], result["unit"]),
@@ -134,11 +135,11 @@ def layer_infos(recipe: Recipe) -> list[LayerInfo]:
 
 
 def render_report_html(
-    report: dict[str, Any],
+    report: Mapping[str, Any],
     device: gdstk.Cell,
     recipe: Recipe,
     plates: Sequence[Plate],
-    drc: dict[str, Any] | None = None,
+    drc: DrcReport | None = None,
 ) -> str:
     """The whole page. ``report`` is the report.json dictionary, ``drc`` the drc.json one
     (None: the page says there are no rule results)."""

@@ -20,14 +20,28 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Final, Literal
 from xml.etree import ElementTree as ET
+
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict
 
 from mbfab.rules.model import METRIC_KINDS, Finding, Marker
 
-__all__ = ["DRC_SCHEMA", "exit_status", "to_json", "to_junit", "to_lyrdb", "to_table"]
+__all__ = [
+    "DRC_SCHEMA",
+    "DrcReport",
+    "DrcResult",
+    "DrcSummary",
+    "exit_status",
+    "to_dict",
+    "to_json",
+    "to_junit",
+    "to_lyrdb",
+    "to_table",
+]
 
-DRC_SCHEMA = "mbfab-drc/1"
+DRC_SCHEMA: Final = "mbfab-drc/1"
 
 
 def exit_status(findings: Sequence[Finding], strict: bool = False) -> int:
@@ -38,7 +52,54 @@ def exit_status(findings: Sequence[Finding], strict: bool = False) -> int:
     return 0
 
 
-def _summary(findings: Sequence[Finding]) -> dict[str, Any]:
+@with_config(ConfigDict(extra="forbid"))
+class DrcSummary(TypedDict):
+    """drc.json ``summary`` (also report.json ``drc``)."""
+
+    rules: int
+    errors: int
+    warnings: int
+    violations: int
+    clean: bool
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcMarker(TypedDict):
+    points_um: list[list[float]]
+    measured: float | None
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcResult(TypedDict):
+    """drc.json ``results[]``: one rule and what it found."""
+
+    id: str
+    kind: str
+    layers: list[str]
+    value: float | None
+    unit: str
+    severity: Literal["error", "warning"]
+    description: str
+    metric: Literal["euclidian", "square", "projection"] | None
+    source: str
+    count: int
+    worst: float | None
+    message: str
+    seconds: float | None
+    markers: list[DrcMarker]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcReport(TypedDict):
+    """drc.json (``mbfab-drc/1``)."""
+
+    schema: Literal["mbfab-drc/1"]
+    layout: str
+    summary: DrcSummary
+    results: list[DrcResult]
+
+
+def _summary(findings: Sequence[Finding]) -> DrcSummary:
     errors = sum(1 for f in findings if f.failed and f.rule.severity == "error")
     warnings = sum(1 for f in findings if f.failed and f.rule.severity == "warning")
     return {
@@ -50,9 +111,9 @@ def _summary(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> dict[str, Any]:
+def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> DrcReport:
     """The JSON report as a dict; ``timings=False`` drops run times (for reproducible files)."""
-    results = []
+    results: list[DrcResult] = []
     for f in findings:
         r = f.rule
         results.append(

@@ -10,9 +10,7 @@ derandomised (the same examples every time); ``make bench`` runs a longer, rando
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from hypothesis import strategies as st
 
 from mbfab.cli import main
 
-from conftest import RECIPES
+from conftest import RECIPES, deadline
 
 #: Small examples only: a mutation of a big one that stays valid would time the suite out.
 EXAMPLES = ["interdigital", "stacked_lco_li", "trenches_notten", "swissroll_zn_mno2"]
@@ -98,20 +96,6 @@ def _dump(data: Any) -> str:
     return text.replace("HUGE_INTEGER", "9" * 5000)
 
 
-@contextmanager
-def _deadline(seconds: int) -> Iterator[None]:
-    def hang(signum: int, frame: object) -> None:
-        raise TimeoutError(f"compile still running after {seconds} s: a hang")
-
-    previous = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @st.composite
 def mutated(draw: st.DrawFn) -> tuple[str, str]:
     name = draw(st.sampled_from(EXAMPLES))
@@ -151,7 +135,7 @@ def run_mutated(case: tuple[str, str], folder: Path) -> tuple[int, str]:
     name, text = case
     recipe = folder / f"{name}.yaml"
     recipe.write_text(text, encoding="utf-8")
-    with _deadline(SECONDS):
+    with deadline(SECONDS):
         result = CliRunner().invoke(main, ["compile", "-q", str(recipe), "-o", str(folder)])
     return result.exit_code, result.stderr
 

@@ -172,6 +172,36 @@ def test_a_cell_that_contains_itself_is_refused(tmp_path: Path) -> None:
         read_layout(path)
 
 
+def test_an_oasis_flip_that_crashed_the_checker_is_an_error(tmp_path: Path) -> None:
+    """Byte 29 of this file flipped made ``mbfab check`` die of a segmentation fault in
+    gdstk's OASIS reader (exit -11), after the old child-process probe had passed."""
+    if not SHARED_GDS.is_dir():
+        pytest.skip("../shared/gds is not here")
+    data = bytearray((SHARED_GDS / "gdstk_tests/min_length_path.oas").read_bytes())
+    data[29] ^= 0x80
+    path = tmp_path / "flipped.oas"
+    path.write_bytes(data)
+    assert _check_in_child(path) == 2
+
+
+def test_an_array_of_a_billion_copies_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A flipped COLROW can ask for 32000 x 32000 copies: the check expanded them (16 GB of
+    offsets; a segmentation fault where memory ran out). It is refused from the record walk."""
+    unit = gdstk.Cell("UNIT")
+    unit.add(gdstk.rectangle((0, 0), (1, 1)))
+    top = gdstk.Cell("TOP")
+    top.add(gdstk.Reference(unit, columns=32000, rows=32000, spacing=(2, 2)))
+    library = gdstk.Library()
+    library.add(top, unit)
+    path = tmp_path / "huge.gds"
+    library.write_gds(str(path))
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 2
+    assert "places 1,024,000,000 shapes (every array copy counted), more than --max-shapes" in (
+        result.stderr
+    )
+
+
 @pytest.mark.parametrize("name", ["fifo.gds", "fifo.oas"])
 def test_a_fifo_as_layout_is_refused_by_its_type(tmp_path: Path, name: str) -> None:
     path = tmp_path / name

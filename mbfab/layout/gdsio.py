@@ -73,16 +73,19 @@ def _sorted_library(top: gdstk.Cell, library_name: str) -> gdstk.Library:
     return library
 
 
-def read_layout(path: Path | str) -> gdstk.Library:
+def read_layout(path: Path | str, *, ours: bool = False) -> gdstk.Library:
     """Read a GDSII or OASIS file, in micrometres; refuse corrupt or truncated files clearly.
 
     A GDSII file is walked record by record in Python before gdstk reads it
     (:func:`mbfab.layout.gdsrecords.check_gds_records`). An OASIS file is read by gdstk in
     a child process, which touches every cell and element and writes them out as GDSII;
     that file is checked and read here, so gdstk's OASIS reader never runs in this process
-    (it crashes the interpreter on some corrupt files).
+    (it crashes the interpreter on some corrupt files). ``ours``: a file this process has
+    just written (read back to verify it), read by gdstk directly.
     """
     path = Path(path)
+    if ours and path.suffix.lower() in {".oas", ".oasis"}:
+        return gdstk.read_oas(str(path), unit=USER_UNIT_M)
     readable = _as_gds(path)
     check_gds_file(readable, str(path))
     return _read_gds(readable, str(path))

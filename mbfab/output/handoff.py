@@ -131,7 +131,7 @@ def write_plate(plate: Plate, folder: Path, library_name: str, fmt: str) -> str:
 def verify_plate(path: Path, plate: Plate) -> None:
     """Read a written plate back: count and area must match; maskless data must be flat,
     simple, within the vertex limit and named for the writer."""
-    library = read_layout(path)
+    library = read_layout(path, ours=True)
     cell: gdstk.Cell = top_cell(library)
     stats = layer_stats(cell, plate.layer.spec)
     expected = plate.written

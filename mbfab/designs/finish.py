@@ -26,6 +26,7 @@ import gdstk
 
 from mbfab.designs.base import Device, RoleLayers
 from mbfab.designs.registry import build_device
+from mbfab.errors import SettingError
 from mbfab.layout import Layer, bounding_box, cell_name, rectangle, snap_value
 from mbfab.layout.arrays import lattice_references
 from mbfab.layout.marks import (
@@ -198,6 +199,19 @@ def wafer_sites(wafer: WaferSpec, die: tuple[float, float]) -> list[tuple[int, i
     return sorted(sites, key=lambda s: (s[1], s[0]))
 
 
+def _check_die(wafer: WaferSpec, size: tuple[float, float], dies: list[Device]) -> None:
+    """A die must hold the marked device, or neighbouring dies overlap on the wafer."""
+    for die in dies:
+        (x0, y0), (x1, y1) = bounding_box(die.cell)
+        width, height = x1 - x0, y1 - y0
+        if width > size[0] + 1e-6 or height > size[1] + 1e-6:
+            raise SettingError(
+                f"die {size[0]:g} x {size[1]:g} um is smaller than the device with its marks "
+                f"({width:g} x {height:g} um): neighbouring dies would overlap",
+                ("wafer", "die"),
+            )
+
+
 def _die_size(device: Device) -> tuple[float, float]:
     """The marked device's extent rounded up to whole 0.5 mm."""
     (x0, y0), (x1, y1) = bounding_box(device.cell)
@@ -238,7 +252,15 @@ def wafer_device(recipe: Recipe, device: Device, roles: RoleLayers, wafer: Wafer
             dies.append(built)
             labels.append(label)
     size = wafer.die or max((_die_size(d) for d in dies), key=lambda s: s[0] * s[1])
+    _check_die(wafer, size, dies)
     sites = wafer_sites(wafer, size)
+    if not sites:
+        raise SettingError(
+            f"no die of {size[0] / 1000:g} x {size[1] / 1000:g} mm fits the usable wafer "
+            f"(diameter {wafer.diameter / 1000:g} mm, edge exclusion "
+            f"{wafer.edge_exclusion / 1000:g} mm, flat {wafer.flat / 1000:g} mm)",
+            ("wafer", "die" if wafer.die else "diameter"),
+        )
     px, py = size[0] + wafer.street, size[1] + wafer.street
     n = len(dies)
     top = gdstk.Cell(cell_name(recipe.name, "WAFER").upper())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import gdstk
 import numpy as np
@@ -25,6 +25,7 @@ from mbfab.layout.flatstream import read_flat_summary, write_flat_gds
 from mbfab.output.platearea import plate_problems, plate_window, repeat_plan
 from mbfab.output.plates import Plate, PrepSettings
 from mbfab.output.platesheet import mark_rows, marks_note, plate_sheet
+from mbfab.output.records import OrderPlate
 from mbfab.output.render import render_template
 from mbfab.recipe.loader import LoadedRecipe, did_you_mean
 from mbfab.recipe.schema import Recipe
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 #: Version of the order.json layout.
-ORDER_SCHEMA = "mbfab-order/1"
+ORDER_SCHEMA: Final = "mbfab-order/1"
 
 Target = Literal["mask", "maskless"]
 
@@ -153,7 +154,7 @@ def _verify_flat(path: Path, plate: Plate) -> None:
 def verify_plate(path: Path, plate: Plate) -> None:
     """Read a written plate back: count and area must match; maskless data must be flat,
     simple, within the vertex limit and named for the writer."""
-    library = read_layout(path)
+    library = read_layout(path, ours=True)
     cell: gdstk.Cell = top_cell(library)
     stats = layer_stats(cell, plate.layer.spec)
     _compare(path, stats.polygons, stats.area_um2, plate)
@@ -207,7 +208,7 @@ def _reading(recipe: Recipe, plate: Plate) -> tuple[str, str]:
     )
 
 
-def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[str, Any]:
+def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> OrderPlate:
     """The order sheet's record of one plate (or maskless data file)."""
     tone = plate.tone
     reading, instruction = _reading(recipe, plate)
@@ -271,6 +272,6 @@ def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[
     }
 
 
-def render_order(recipe: Recipe, entries: list[dict[str, Any]], target: Target) -> str:
+def render_order(recipe: Recipe, entries: list[OrderPlate], target: Target) -> str:
     """order.md."""
     return render_template("order.md", recipe=recipe, entries=entries, target=target)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +17,9 @@ from mbfab.output.plates import Plate
 from mbfab.output.render import render_template
 from mbfab.output.svg import ROLE_COLOURS, SvgLayer, svg_picture
 from mbfab.recipe import Recipe
+from mbfab.rules.formats import DrcReport
 
-__all__ = ["LayerInfo", "layer_infos", "render_report_html"]
+__all__ = ["RULE_COLUMNS", "LayerInfo", "layer_infos", "render_report_html", "rule_rows"]
 
 _GREYS = ("#95a5a6", "#6c7a89", "#bdc3c7", "#7b8a8b")
 GLASS, CHROME = "#eef3f7", "#2c3136"
@@ -86,12 +86,42 @@ def _plate_svg(plate: Plate, data_tone: str) -> str:
     )
 
 
-def _rules_rows(rules: Any) -> tuple[list[dict[str, Any]], str]:
-    """Rule results as table rows when they are a list of records, else pretty JSON."""
-    items = rules.get("results", rules.get("violations")) if isinstance(rules, dict) else rules
-    if isinstance(items, list) and all(isinstance(i, dict) for i in items):
-        return items, ""
-    return [], json.dumps(rules, indent=2, sort_keys=True)
+#: Columns of the rule table: heading and the drc.json result key (or a derived one).
+RULE_COLUMNS = (
+    ("rule", "id"),
+    ("severity", "severity"),
+    ("kind", "kind"),
+    ("layers", "layers"),
+    ("required", "required"),
+    ("worst", "worst_shown"),
+    ("violations", "count"),
+    ("result", "status"),
+    ("note", "message"),
+)
+
+
+def _amount(value: float | None, unit: str) -> str:
+    return "-" if value is None else f"{value:.4g} {unit}".strip()
+
+
+def rule_rows(drc: DrcReport) -> list[dict[str, Any]]:
+    """drc.json's results as table rows, failing rules first (errors, then warnings)."""
+    rows = []
+    for result in drc["results"]:
+        failed = result["count"] > 0
+        rows.append(
+            dict(result)
+            | {
+                "layers": ", ".join(result["layers"]),
+                "required": _amount(result["value"], result["unit"]),
+                "worst_shown": _amount(result["worst"], result["unit"]),
+                "status": ("fail" if result["severity"] == "error" else "warn")
+                if failed
+                else "pass",
+            }
+        )
+    order = {"fail": 0, "warn": 1, "pass": 2}
+    return sorted(rows, key=lambda row: order[row["status"]])
 
 
 def layer_infos(recipe: Recipe) -> list[LayerInfo]:
@@ -105,9 +135,14 @@ def layer_infos(recipe: Recipe) -> list[LayerInfo]:
 
 
 def render_report_html(
-    report: dict[str, Any], device: gdstk.Cell, recipe: Recipe, plates: Sequence[Plate]
+    report: Mapping[str, Any],
+    device: gdstk.Cell,
+    recipe: Recipe,
+    plates: Sequence[Plate],
+    drc: DrcReport | None = None,
 ) -> str:
-    """The whole page. ``report`` is the report.json dictionary."""
+    """The whole page. ``report`` is the report.json dictionary, ``drc`` the drc.json one
+    (None: the page says there are no rule results)."""
     layers = layer_infos(recipe)
     view = _grow(tuple(map(tuple, device.bounding_box())))  # type: ignore[arg-type]
     stack_svg, stack_note = _stack_svg(device, layers, view)
@@ -120,8 +155,6 @@ def render_report_html(
         for plate in plates
     ]
     legend = [{"info": info, "colour": _colour(info.role, i)} for i, info in enumerate(layers)]
-    rules = report.get("rules")
-    rule_rows, rules_json = _rules_rows(rules) if rules is not None else ([], "")
     return render_template(
         "report.html",
         report=report,
@@ -130,9 +163,8 @@ def render_report_html(
         stack_note=stack_note,
         legend=legend,
         plates=plate_cards,
-        rules=rules,
-        rule_rows=rule_rows,
-        rule_columns=sorted({k for row in rule_rows for k in row}),
-        rules_json=rules_json,
+        drc=drc,
+        rule_rows=rule_rows(drc) if drc is not None else [],
+        rule_columns=RULE_COLUMNS,
         ratio_label=ratio_label,
     )

@@ -16,6 +16,7 @@ from typing import Literal
 import gdstk
 import numpy as np
 
+from mbfab.errors import SettingError
 from mbfab.layout import BBox, Layer, boolean, rectangle, snap_value
 from mbfab.layout.plateframe import PlateFrame, StepRepeat, step_and_repeat
 from mbfab.output.tone import PlateTone
@@ -40,12 +41,8 @@ PLATE_MM = {"3in": 76.2, "4in": 101.6, "5in": 127.0, "6in": 152.4, "7in": 177.8,
 PLATE_BORDER_MM = 10.0
 
 
-class RepeatError(ValueError):
+class RepeatError(SettingError):
     """A step-and-repeat that does not fit; ``key_path`` names the recipe setting."""
-
-    def __init__(self, message: str, key_path: tuple[str, ...]) -> None:
-        super().__init__(message)
-        self.key_path = key_path
 
 
 def plate_problems(recipe: Recipe) -> list[tuple[tuple[str, ...], str]]:

@@ -16,6 +16,7 @@ from dataclasses import field as dc_field
 
 import gdstk
 
+from mbfab.errors import SettingError
 from mbfab.layout import (
     DBU_UM,
     GDS_MAX_POINTS,
@@ -40,6 +41,7 @@ from mbfab.layout.dataprep import (
 )
 from mbfab.layout.marks import MarkPlacement
 from mbfab.layout.plateframe import PlateFrame, StepRepeat, scaled
+from mbfab.layout.sizing import sizing_change
 from mbfab.output.platearea import complement_extent, plate_frame, stepped
 from mbfab.output.tone import PlateTone, Polarity, ToneMode, decide_tone
 
@@ -109,12 +111,8 @@ class Plate:
     frame: PlateFrame | None = None
 
 
-class PrepError(ValueError):
+class PrepError(SettingError):
     """Data preparation cannot make a sound plate; ``key_path`` names the recipe setting."""
-
-    def __init__(self, message: str, key_path: tuple[str, ...]) -> None:
-        super().__init__(message)
-        self.key_path = key_path
 
 
 class BiasRemovesFeatures(PrepError):
@@ -151,6 +149,7 @@ def make_plate(
     messages: list[str] = []
     measured = cell if features is None else extract_layer(features, spec, "CD_MEASURE")
     if prep.cd_bias_um:
+        _check_bias(measured, layer, prep.cd_bias_um)
         had_features = layer_stats(measured, spec).polygons > 0
         for target in {id(cell): cell, id(measured): measured}.values():
             size_in_place(target, layer, prep.cd_bias_um / 2.0)
@@ -197,6 +196,25 @@ def make_plate(
     marks = list(request.marks)
     return Plate(
         layer, cell, tone, field, drawn, written, bbox, prep, critical, marks, messages, frame
+    )
+
+
+def _check_bias(features: gdstk.Cell, layer: Layer, bias_um: float) -> None:
+    """A CD bias may move edges; it must not join features that were apart (a space that
+    closes shorts two nets) nor cut or remove some of them."""
+    change = sizing_change(features, layer.spec, bias_um / 2.0)
+    if change is None or change.after == 0:  # nothing left: BiasRemovesFeatures says so
+        return
+    x, y = change.location
+    what = {
+        "joins": f"closes the {change.width_um:g} um space",
+        "splits": f"cuts a line narrower than {change.width_um:g} um",
+        "removes": "removes a feature",
+    }[change.kind]
+    raise PrepError(
+        f"a CD bias of {bias_um:+g} um {what} at ({x:g}, {y:g}) um on layer {layer.name} "
+        f"({change.before} separate pieces become {change.after})",
+        ("output", "bias", layer.name),
     )
 
 

@@ -18,15 +18,30 @@ KLayout counts them); ``markers`` holds at most ``--max-markers`` of them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Final, Literal
 from xml.etree import ElementTree as ET
+
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict
 
 from mbfab.rules.model import METRIC_KINDS, Finding, Marker
 
-__all__ = ["DRC_SCHEMA", "exit_status", "to_json", "to_junit", "to_lyrdb", "to_table"]
+__all__ = [
+    "DRC_SCHEMA",
+    "DrcReport",
+    "DrcResult",
+    "DrcSummary",
+    "exit_status",
+    "to_dict",
+    "to_json",
+    "to_junit",
+    "to_lyrdb",
+    "to_table",
+]
 
-DRC_SCHEMA = "mbfab-drc/1"
+DRC_SCHEMA: Final = "mbfab-drc/1"
 
 
 def exit_status(findings: Sequence[Finding], strict: bool = False) -> int:
@@ -37,7 +52,54 @@ def exit_status(findings: Sequence[Finding], strict: bool = False) -> int:
     return 0
 
 
-def _summary(findings: Sequence[Finding]) -> dict[str, Any]:
+@with_config(ConfigDict(extra="forbid"))
+class DrcSummary(TypedDict):
+    """drc.json ``summary`` (also report.json ``drc``)."""
+
+    rules: int
+    errors: int
+    warnings: int
+    violations: int
+    clean: bool
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcMarker(TypedDict):
+    points_um: list[list[float]]
+    measured: float | None
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcResult(TypedDict):
+    """drc.json ``results[]``: one rule and what it found."""
+
+    id: str
+    kind: str
+    layers: list[str]
+    value: float | None
+    unit: str
+    severity: Literal["error", "warning"]
+    description: str
+    metric: Literal["euclidian", "square", "projection"] | None
+    source: str
+    count: int
+    worst: float | None
+    message: str
+    seconds: float | None
+    markers: list[DrcMarker]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcReport(TypedDict):
+    """drc.json (``mbfab-drc/1``)."""
+
+    schema: Literal["mbfab-drc/1"]
+    layout: str
+    summary: DrcSummary
+    results: list[DrcResult]
+
+
+def _summary(findings: Sequence[Finding]) -> DrcSummary:
     errors = sum(1 for f in findings if f.failed and f.rule.severity == "error")
     warnings = sum(1 for f in findings if f.failed and f.rule.severity == "warning")
     return {
@@ -49,9 +111,9 @@ def _summary(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> dict[str, Any]:
+def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> DrcReport:
     """The JSON report as a dict; ``timings=False`` drops run times (for reproducible files)."""
-    results = []
+    results: list[DrcResult] = []
     for f in findings:
         r = f.rule
         results.append(
@@ -125,6 +187,29 @@ def to_table(findings: Sequence[Finding], max_markers: int = 10) -> list[str]:
     return lines
 
 
+#: Characters XML 1.0 cannot hold, even escaped (C0 controls but tab, LF, CR; U+FFFE/F;
+#: lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with each character XML cannot hold written as ``\\xNN`` / ``\\uNNNN``."""
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _xml(root: ET.Element) -> str:
+    """Serialise ``root`` as well-formed XML whatever its text holds (rule descriptions and
+    layout names are user text)."""
+    for element in root.iter():
+        if element.text:
+            element.text = _xml_safe(element.text)
+        if element.tail:
+            element.tail = _xml_safe(element.tail)
+        for key, value in element.attrib.items():
+            element.attrib[key] = _xml_safe(value)
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
 def to_junit(findings: Sequence[Finding], layout: str) -> str:
     """One test case per rule; one failure element per violation marker (count in message)."""
     s = _summary(findings)
@@ -154,7 +239,7 @@ def to_junit(findings: Sequence[Finding], layout: str) -> str:
                 message=f"{f.rule.description}: {f.count} violation(s){where} {f.message}".strip(),
             )
             failure.text = f"required {_fmt(f.rule.value, f.rule.unit)}"
-    return ET.tostring(suite, encoding="unicode") + "\n"
+    return _xml(suite)
 
 
 def to_lyrdb(findings: Sequence[Finding], layout: str, top_cell: str = "TOP") -> str:
@@ -193,4 +278,4 @@ def to_lyrdb(findings: Sequence[Finding], layout: str, top_cell: str = "TOP") ->
             ET.SubElement(values, "value").text = f"polygon: ({pts})"
             if m.measured is not None:
                 ET.SubElement(values, "value").text = f"float: {m.measured:.6g}"
-    return ET.tostring(db, encoding="unicode") + "\n"
+    return _xml(db)

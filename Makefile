@@ -31,6 +31,7 @@ lint: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m mbfab.recipe.reference > docs/recipe-reference.md
+	$(BIN)/python -m mbfab.output.schemas mbfab/schemas
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

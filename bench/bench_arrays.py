@@ -7,37 +7,13 @@ one etch-mask plate (positive resist, etch: chrome on the pillars, no complement
 
 from __future__ import annotations
 
-import math
 import tempfile
 import time
 from pathlib import Path
 
 from mbfab.compile import compile_recipe
 
-RECIPE = """\
-mbfab: 1
-name: bench_pillars_{n}
-layers:
-  - name: posts
-    gds: [1, 0]
-    role: etch-mask
-    thickness: 1 um
-    process: etch
-    resist: AZ-1512HS
-design:
-  kind: pillars
-  lattice: {lattice}
-  shape: circle
-  size: 5 um
-  pitch: 10 um
-  depth: 50 um
-  region:
-    shape: {region}
-    size: [{side} um, {side} um]
-estimate:
-  footprint: device
-"""
-
+from benchlib import pillars_recipe
 
 CASES = [(4, "square", "rectangle"), (5, "square", "rectangle"), (6, "square", "rectangle")]
 CASES += [(6, "hex", "circle")]
@@ -49,12 +25,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for exponent, lattice, region in CASES:
             n = 10**exponent
-            if region == "circle":  # N sites of area sqrt(3)/2 p^2 in a disc
-                side = round(math.sqrt(4 * n * math.sqrt(3) / 2 * 100 / math.pi))
-            else:
-                side = round(n**0.5) * 10
             path = Path(tmp) / f"pillars_{n}.yaml"
-            path.write_text(RECIPE.format(n=n, side=side, lattice=lattice, region=region))
+            path.write_text(pillars_recipe(f"bench_pillars_{n}", n, lattice, region))
             started = time.perf_counter()
             result = compile_recipe(path, Path(tmp) / "out")
             elapsed = time.perf_counter() - started

@@ -11,14 +11,13 @@ file; peak memory is that process's maximum RSS) and the violations found are co
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchlib import child, report
 
 WIDTH_UM, SPACE_UM = 3.0, 4.0  # 5 um pillars: chord at 90 deg is 3.54 um; gaps are 5 um
 PITCH, RADIUS = 10.0, 2.5
@@ -132,29 +131,6 @@ def run_shapely(path: str) -> dict[str, object]:
     return out
 
 
-def _peak_mb() -> float:
-    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss may keep
-    the forking parent's peak (the file generator's), so it is only the fallback."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _child(which: str, path: str) -> dict[str, object]:
-    result = subprocess.run(
-        [sys.executable, __file__, "--run", which, path],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-    )
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--run":
         which, path = sys.argv[2], sys.argv[3]
@@ -164,20 +140,18 @@ def main() -> None:
             "klayout-deep": lambda: run_klayout(path, deep=True),
             "shapely": lambda: run_shapely(path),
         }[which]
-        result = runner()
-        result["peak_mb"] = _peak_mb()
-        print(json.dumps(result))
+        report(runner())
         return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("MBFAB_BENCH_PILLARS", 10**5))
     with tempfile.TemporaryDirectory() as tmp:
         flat, hier = make_files(n, Path(tmp))
         print(f"pillars: {n}, width {WIDTH_UM} um, space {SPACE_UM} um")
         rows = [
-            ("flat", "ours", _child("ours", str(flat))),
-            ("flat", "klayout-flat", _child("klayout-flat", str(flat))),
-            ("flat", "shapely", _child("shapely", str(flat))),
-            ("array", "ours", _child("ours", str(hier))),
-            ("array", "klayout-deep", _child("klayout-deep", str(hier))),
+            ("flat", "ours", child(__file__, "ours", str(flat))),
+            ("flat", "klayout-flat", child(__file__, "klayout-flat", str(flat))),
+            ("flat", "shapely", child(__file__, "shapely", str(flat))),
+            ("array", "ours", child(__file__, "ours", str(hier))),
+            ("array", "klayout-deep", child(__file__, "klayout-deep", str(hier))),
         ]
     print(
         f"{'file':<6} {'engine':<13} {'width s':>8} {'space s':>8} {'total s':>8} "

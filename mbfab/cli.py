@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ import click
 
 from mbfab import __version__
 from mbfab.errors import MbfabError, OutputError
+from mbfab.files import MAX_LAYOUT_SHAPES
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_VIOLATIONS", "main"]
 
@@ -72,6 +74,31 @@ def _paths(*values: Any) -> list[Path]:
     return found
 
 
+def _warn(warnings: Sequence[object]) -> None:
+    """Warnings go to stderr, one line each, whatever ``--quiet`` says (they may be typos)."""
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@contextmanager
+def _phases(recipe: Path, shown: bool) -> Iterator[Callable[[str], None]]:
+    """Show the phase of a long compile on one self-erasing stderr line (a terminal only;
+    pipes and logs get nothing)."""
+    if not (shown and sys.stderr.isatty()):
+        yield lambda phase: None
+        return
+
+    def show(phase: str) -> None:
+        sys.stderr.write(f"\r\x1b[K{recipe.name}: {phase} ...")
+        sys.stderr.flush()
+
+    try:
+        yield show
+    finally:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
 _target_option = click.option(
     "--for",
     "target",
@@ -115,7 +142,9 @@ def compile_command(
 
     status = EXIT_OK
     for recipe in recipes:
-        result = compile_recipe(recipe, output, target)
+        with _phases(recipe, shown=not quiet) as progress:
+            result = compile_recipe(recipe, output, target, progress)
+        _warn(result.recipe.warnings)
         if not quiet:
             for line in summary_lines(result.report):
                 click.echo(line)
@@ -139,16 +168,30 @@ def compile_command(
 )
 @click.option("--lyrdb", type=click.Path(path_type=Path), help="also write a KLayout .lyrdb")
 @click.option("--max-markers", default=20, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--max-shapes",
+    default=MAX_LAYOUT_SHAPES,
+    show_default=True,
+    type=click.IntRange(1),
+    help="refuse a layout that places more shapes (array copies counted)",
+)
 @click.option("--strict", is_flag=True, help="warnings fail too")
 @_user_errors
 def check_command(
-    target: Path, deck: Path | None, fmt: str, lyrdb: Path | None, max_markers: int, strict: bool
+    target: Path,
+    deck: Path | None,
+    fmt: str,
+    lyrdb: Path | None,
+    max_markers: int,
+    max_shapes: int,
+    strict: bool,
 ) -> None:
     """Check TARGET: a recipe (what compile would produce) or any GDSII/OASIS file."""
     from mbfab.compile import check_target
     from mbfab.rules import exit_status, to_json, to_junit, to_lyrdb, to_table
 
-    findings, name = check_target(target, deck, max_markers)
+    findings, name, top, warnings = check_target(target, deck, max_markers, max_shapes)
+    _warn(warnings)
     if fmt == "json":
         click.echo(to_json(findings, name), nl=False)
     elif fmt == "junit":
@@ -158,7 +201,7 @@ def check_command(
             click.echo(line)
     if lyrdb is not None:
         try:
-            lyrdb.write_text(to_lyrdb(findings, name), encoding="utf-8")
+            lyrdb.write_text(to_lyrdb(findings, name, top), encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"cannot write {lyrdb}: {exc.strerror}") from None
     sys.exit(exit_status(findings, strict))
@@ -186,10 +229,27 @@ def traveler_command(recipe: Path, target: str | None) -> None:
     help="recipe key path and values, e.g. design.gap=10um,20um,40um (repeat for a grid)",
 )
 @_output_option(Path("sweeps"))
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="parallel processes")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="local worker processes"
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="run the variants on the Dask cluster of this scheduler (tcp://host:8786; "
+    "default: $MBFAB_SCHEDULER, else a local cluster)",
+)
+@click.option("--strict", is_flag=True, help="exit 1 when any variant fails an error rule")
 @_user_errors
-def sweep_command(recipe: Path, settings: tuple[str, ...], output: Path, jobs: int | None) -> None:
-    """Compile variants of RECIPE and tabulate their estimates (CSV + SVG plot)."""
+def sweep_command(
+    recipe: Path,
+    settings: tuple[str, ...],
+    output: Path,
+    jobs: int | None,
+    scheduler: str | None,
+    strict: bool,
+) -> None:
+    """Compile variants of RECIPE and tabulate estimates and rule results (CSV + SVG plot)."""
     from mbfab.sweep import parse_setting, plan_variants, run_sweep, write_outputs
 
     parsed = [parse_setting(text) for text in settings]
@@ -197,16 +257,69 @@ def sweep_command(recipe: Path, settings: tuple[str, ...], output: Path, jobs: i
     variants = plan_variants(recipe, parsed, folder / "recipes")
     rows = []
     with click.progressbar(length=len(variants), label="compiling", file=sys.stderr) as bar:
-        for row in run_sweep(variants, folder / "masks", jobs):
+        for row in run_sweep(variants, folder / "masks", jobs, scheduler):
             rows.append(row)
             bar.update(1)
-    table, plot = write_outputs(rows, parsed, folder)
+    units = variants[0].units if variants else "um"
+    table, plot = write_outputs(rows, parsed, folder, units)
     click.echo(f"{len(rows)} variants -> {table} and {plot}")
-    failed = [row for row in rows if row.error]
-    for row in sorted(failed, key=lambda r: r.index):
+    ordered = sorted(rows, key=lambda r: r.index)
+    for row in ordered:
+        if row.fails_rules:
+            click.echo(
+                f"{'error' if strict else 'warning'}: variant {row.index} {row.values} fails "
+                f"{row.rules['rule_errors']} error rule(s) "
+                f"({row.rules['rule_violations']} violations)",
+                err=True,
+            )
+    failed = [row for row in ordered if row.error]
+    for row in failed:
         click.echo(f"error: variant {row.index} {row.values}: {row.error}", err=True)
     if failed:
         sys.exit(EXIT_BAD_INPUT)
+    if strict and any(row.fails_rules for row in rows):
+        sys.exit(EXIT_VIOLATIONS)
+
+
+@main.command("init")
+@click.argument("kind")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="where to write it (default: KIND.yaml here)",
+)
+@click.option("--force", is_flag=True, help="replace an existing file")
+@_user_errors
+def init_command(kind: str, output: Path | None, force: bool) -> None:
+    """Write a commented starter recipe of design KIND (interdigital, stacked, pillars,
+    holes, trenches, swiss-roll) that compiles as it stands."""
+    from mbfab.output.schemas import schema_path
+    from mbfab.recipe.starters import starter_text
+
+    text = starter_text(kind, schema_path("recipe").as_uri())
+    path = output or Path(f"{kind}.yaml")
+    if path.exists() and not force:
+        raise OutputError(f"{path} exists; choose another name with -o or use --force")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(f"wrote {path}; compile it with: mbfab compile {path}")
+
+
+@main.command("schema")
+@click.argument("name", type=click.Choice(["recipe", "report", "order", "drc"]))
+@_user_errors
+def schema_command(name: str) -> None:
+    """Print the JSON Schema of a recipe or of report.json, order.json or drc.json.
+
+    Editors validate recipes with it through the YAML language server: put
+    `# yaml-language-server: $schema=recipe.schema.json` at the top of a recipe.
+    """
+    from mbfab.output.schemas import shipped_schema
+
+    click.echo(shipped_schema(name), nl=False)
 
 
 @main.command("designs")

@@ -17,6 +17,7 @@ __all__ = [
     "MbfabError",
     "OutputError",
     "RecipeError",
+    "SettingError",
     "UnitError",
     "did_you_mean",
     "format_key_path",
@@ -97,6 +98,19 @@ class RecipeError(MbfabError):
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
+
+
+class SettingError(MbfabError, ValueError):
+    """A recipe setting that is valid alone but cannot be built (found while building);
+    ``key_path`` names it, so that the caller can locate it in the recipe file."""
+
+    def __init__(self, message: str, key_path: Sequence[str | int]) -> None:
+        super().__init__(message)
+        self.key_path = tuple(key_path)
+        self.message = message
+
+    def lines(self) -> list[str]:
+        return [f"{format_key_path(self.key_path)}: {self.message}"]
 
 
 class GdsReadError(MbfabError):

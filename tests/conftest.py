@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from mbfab.compile import CompileResult, compile_recipe
 
 # CI runs the same examples every time (a red run is then a real regression, not a new
 # random draw); locally hypothesis keeps exploring.
@@ -41,9 +46,32 @@ output:
 """
 
 
+@pytest.fixture(scope="session")
+def compiled_examples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CompileResult]:
+    """Every example recipe compiled once per session, by file stem (read, never modify)."""
+    root = tmp_path_factory.mktemp("examples")
+    return {path.stem: compile_recipe(path, root) for path in sorted(RECIPES.glob("*.yaml"))}
+
+
 @pytest.fixture
 def minimal_recipe(tmp_path: Path) -> Path:
     """A small valid interdigital recipe written to a temporary file."""
     path = tmp_path / "tiny.yaml"
     path.write_text(MINIMAL_RECIPE, encoding="utf-8")
     return path
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Turn a hang (a blocking read, an endless loop) into a TimeoutError after ``seconds``."""
+
+    def hang(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -8,9 +8,10 @@ from pathlib import Path
 import gdstk
 import klayout.db as kdb
 import numpy as np
+import pytest
 import shapely
 
-from mbfab.layout import Layer, layer_stats, write_gds
+from mbfab.layout import Layer, arrays, layer_stats, write_gds
 from mbfab.layout.arrays import (
     circle_region,
     feature_array,
@@ -133,3 +134,39 @@ def test_lattice_references_merge_rows() -> None:
     cell.add(gdstk.rectangle((0, 0), (1, 1)))
     refs = lattice_references(cell, (0, 0), (10, 10), [(i, j) for j in range(3) for i in range(4)])
     assert len(refs) == 1 and refs[0].repetition.size == 12
+
+
+def _indices_by_points(eroded: shapely.Geometry, grid: arrays._Grid) -> np.ndarray:
+    """Every point of the bounding box tested for containment (the old way, as an oracle)."""
+    _, _, x1, y1 = eroded.bounds
+    cols = np.arange(math.floor((x1 - grid.x0) / grid.dx + 1e-9) + 1)
+    rows = np.arange(math.floor((y1 - grid.y0) / grid.dy + 1e-9) + 1)
+    row_grid, col_grid = np.meshgrid(rows, cols, indexing="ij")
+    ii, jj = col_grid.ravel(), row_grid.ravel()
+    xs = grid.x0 + ii * grid.dx + (jj % 2) * grid.shift
+    ys = grid.y0 + jj * grid.dy
+    keep = shapely.contains_xy(eroded, xs, ys)
+    return np.column_stack((ii[keep], jj[keep]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_scanline_sites_equal_a_point_in_polygon_test(seed: int) -> None:
+    """Sites are found row by row (cut intervals); testing every point of the bounding box
+    for containment must keep exactly the same sites, in the same order."""
+    rng = np.random.default_rng(seed)
+    regions = [
+        rectangle_region(0, 0, rng.uniform(30, 400), rng.uniform(30, 400)),
+        circle_region((rng.uniform(-5, 5), rng.uniform(-5, 5)), rng.uniform(20, 300)),
+        polygon_region([(0, 0), (300, 0), (300, 100), (100, 100), (100, 300), (0, 300)]),
+    ]
+    for region in regions:
+        for shape in ("circle", "square", "hexagon"):
+            for lattice in ("square", "hex"):
+                feature = feature_outline(shape, rng.uniform(2, 12))  # type: ignore[arg-type]
+                dx, dy, shift = arrays._lattice_steps(lattice, rng.uniform(8, 25))  # type: ignore[arg-type]
+                eroded = arrays._eroded(region[0], feature, float(rng.choice([0.0, 2.0, 7.3])))
+                if eroded.is_empty:
+                    continue
+                grid = arrays._grid_for(eroded, dx, dy, shift)
+                expected = _indices_by_points(eroded, grid)
+                assert np.array_equal(arrays._indices(eroded, grid), expected)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from mbfab import __version__
 from mbfab.cli import main
-from mbfab.compile import compile_recipe
+from mbfab.compile import CompileResult, compile_recipe
 from mbfab.errors import OutputError
 from mbfab.output import atomic, inside
 
@@ -31,8 +31,10 @@ def _layers_in_file(path: Path) -> set[tuple[int, int]]:
 
 
 @pytest.mark.parametrize("recipe", sorted(RECIPES.glob("*.yaml")), ids=lambda p: p.stem)
-def test_every_example_compiles_and_klayout_reads_every_plate(recipe: Path, tmp_path: Path) -> None:
-    result = compile_recipe(recipe, tmp_path)
+def test_every_example_compiles_and_klayout_reads_every_plate(
+    recipe: Path, compiled_examples: dict[str, CompileResult]
+) -> None:
+    result = compiled_examples[recipe.stem]
     declared = {layer.name: tuple(layer.gds) for layer in result.recipe.recipe.layers}
     for name, spec in declared.items():
         plate = result.output_dir / f"{name}.gds"

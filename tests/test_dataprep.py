@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gdstk
 import numpy as np
 import pytest
@@ -19,7 +21,8 @@ from mbfab.layout.dataprep import (
     snap_in_place,
     writer_problems,
 )
-from mbfab.output.plates import PlateRequest, PrepSettings, make_plate
+from mbfab.output.handoff import write_plate
+from mbfab.output.plates import Plate, PlateRequest, PrepSettings, make_plate
 
 L1 = Layer(1, 0, "one")
 #: A chiral "F": no rotation maps it onto its mirror image.
@@ -159,7 +162,16 @@ def test_keyhole_complement_becomes_simple_pieces() -> None:
     assert union.symmetric_difference(_union(keyholed)).area < 1e-6
 
 
-def test_maskless_plate_is_flat_simple_and_exposes_the_right_area() -> None:
+def _written_flat(plate: Plate, folder: Path) -> list[gdstk.Polygon]:
+    """The polygons of the file a maskless writer gets (one flat structure)."""
+    folder.mkdir(exist_ok=True)
+    name = write_plate(plate, folder, "LIB", "gds")
+    library = gdstk.read_gds(str(folder / name))
+    assert len(library.cells) == 1 and not library.cells[0].references
+    return library.cells[0].polygons
+
+
+def test_maskless_plate_is_flat_simple_and_exposes_the_right_area(tmp_path: Path) -> None:
     unit = gdstk.Cell("U")
     unit.add(rectangle(0, 0, 4, 4, L1))
     device = gdstk.Cell("D")
@@ -173,9 +185,11 @@ def test_maskless_plate_is_flat_simple_and_exposes_the_right_area() -> None:
         "auto",
         PrepSettings(maskless=True),
     )
-    assert not etch.cell.references and etch.tone.inverted
+    assert etch.tone.inverted
     assert etch.written.area_um2 == pytest.approx(64 * 64 - 25 * 16)
-    assert writer_problems(etch.cell.polygons, 8190) == []
+    written = _written_flat(etch, tmp_path)
+    assert sum(p.area() for p in written) == pytest.approx(64 * 64 - 25 * 16)
+    assert writer_problems(written, 8190) == []
     # Lift-off in a positive resist: the squares themselves are exposed, 25 flat squares.
     lift = make_plate(
         device,
@@ -184,4 +198,22 @@ def test_maskless_plate_is_flat_simple_and_exposes_the_right_area() -> None:
         "auto",
         PrepSettings(maskless=True),
     )
-    assert not lift.tone.inverted and len(lift.cell.polygons) == 25
+    assert not lift.tone.inverted and len(_written_flat(lift, tmp_path / "lift")) == 25
+
+
+def test_a_pinched_polygon_with_a_hole_keeps_its_area() -> None:
+    """A field minus a U whose tips touch the field's edge: gdstk gives one polygon pinched
+    at the two tips, with a hole elsewhere; shapely reads it as a collection holding a
+    multipolygon, which must be taken apart, not dropped (it lost the whole 9,500 um2)."""
+    box = rectangle(0, 0, 100, 100, L1)
+    outside = [(0, 40), (10, 30), (30, 30), (30, 70), (10, 70), (0, 60)]
+    inside = [(10, 65), (25, 65), (25, 35), (10, 35)]
+    u_shape = gdstk.Polygon([*outside, *inside])
+    hole = rectangle(60, 60, 70, 70, L1)
+    pinched = boolean(box, [u_shape, hole], "not", L1)
+    assert len(pinched) == 1
+    pieces, messages = simple_pieces(pinched, L1)
+    # 100 x 100 - the U (400 um2 by the shoelace formula) - the 10 x 10 hole
+    assert pinched[0].area() == pytest.approx(9500.0)
+    assert sum(p.area() for p in pieces) == pytest.approx(9500.0)
+    assert messages and writer_problems(pieces, 8190) == []

@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mbfab"
 # (or its own part). Stages of the pipeline may import stages to their left in the data flow.
 RANK = {
     "errors": 0,
+    "files": 0.5,
     "units": 1,
     "data": 1,
     "layout": 2,

@@ -12,7 +12,14 @@ import shapely
 from mbfab.compile import compile_recipe
 from mbfab.errors import RecipeError
 from mbfab.layout import Layer
-from mbfab.layout.marks import cross_in_box, mark_sizes, resolution_bars, text, vernier
+from mbfab.layout.marks import (
+    alignment_group,
+    cross_in_box,
+    mark_sizes,
+    resolution_bars,
+    text,
+    vernier,
+)
 from mbfab.recipe.layout_spec import WaferSpec, alignment_pairs
 from mbfab.recipe.loader import load_recipe
 
@@ -33,6 +40,39 @@ def test_cross_in_box_clearance_follows_the_overlay() -> None:
     assert box.bounds == (79, 29, 121, 71)
     assert math.isclose(cross.distance(box), 2 * 1.5)
     assert cross.centroid.equals(shapely.Point(100, 50))
+
+
+def test_window_style_opens_the_aligning_layer_over_the_reference_marks() -> None:
+    """Dark-field style: the aligning layer is a filled square of the box's outer size (the
+    cross lies wholly inside it), and a window over the vernier's reference scale that meets
+    its own bars, so the reference bars lie wholly inside the aligning layer."""
+    sizes = mark_sizes(1.5)
+    polys = cross_in_box((100, 50), sizes, REF, ALIGN, style="window")
+    cross, window = union(polys, REF), union(polys, ALIGN)
+    assert window.bounds == (79, 29, 121, 71) and window.area == 42 * 42
+    assert window.contains(cross)
+    polys = vernier((0, 0), sizes, REF, ALIGN, count=5, style="window")
+    ref, aligning = union(polys, REF), union(polys, ALIGN)
+    assert aligning.contains(ref)
+    assert len([p for p in polys if p.layer == ALIGN.layer]) == 1  # bars and window: one piece
+    frame_style = union(vernier((0, 0), sizes, REF, ALIGN, count=5), ALIGN)
+    assert aligning.contains(frame_style)  # the aligning bars are kept
+
+
+def test_alignment_group_records_each_mark_where_it_is_drawn() -> None:
+    shapes, width, placed = alignment_group((0, 0), mark_sizes(1.0), REF, ALIGN, "window")
+    assert [m.kind for m in placed] == [
+        "coarse cross-in-box",
+        "fine cross-in-box",
+        "vernier x",
+        "vernier y",
+    ]
+    ref = union(shapes, REF)
+    for mark in placed:
+        (x0, y0), (x1, y1) = mark.target
+        assert ref.intersection(shapely.box(x0, y0, x1, y1)).area > 0
+        assert (mark.reference, mark.aligning, mark.style) == ("ref", "align", "window")
+    assert max(m.extent[1][0] for m in placed) == pytest.approx(width)
 
 
 def test_vernier_bar_k_lines_up_at_k_steps() -> None:

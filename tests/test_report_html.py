@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import struct
 import subprocess
@@ -76,11 +78,24 @@ def test_report_html_escapes_recipe_text(compiled: CompileResult) -> None:
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
 
 
-def test_rules_section_renders_when_present(compiled: CompileResult) -> None:
-    rows = [{"id": "GAP.CA.1", "violations": 0, "status": "pass"}]
-    report = dict(compiled.report, rules={"results": rows})
-    html = render_report_html(report, compiled.device.cell, compiled.recipe.recipe, compiled.plates)
-    assert "GAP.CA.1" in html and "No rule results" not in html
+def test_rule_section_of_a_real_compile_lists_every_rule_of_drc_json(
+    compiled: CompileResult,
+) -> None:
+    """The page a compile writes shows drc.json's results: each rule once, failing ones
+    marked by severity, the summary counted the same (it once said "No rule results")."""
+    text = (compiled.output_dir / "report.html").read_text(encoding="utf-8")
+    drc = json.loads((compiled.output_dir / "drc.json").read_text(encoding="utf-8"))
+    assert "No rule results" not in text
+    rows = re.findall(r'<tr class="(fail|warn|pass)"><td>([A-Z0-9.]+)</td>', text)
+    assert sorted(rule for _, rule in rows) == sorted(r["id"] for r in drc["results"])
+    expected = {
+        r["id"]: ("pass" if not r["count"] else "fail" if r["severity"] == "error" else "warn")
+        for r in drc["results"]
+    }
+    assert dict((rule, status) for status, rule in rows) == expected
+    assert "warn" in expected.values()  # the Dokko recipe has lift-off profile warnings
+    s = drc["summary"]
+    assert f"{s['rules']} rules: {s['errors']} failing errors, {s['warnings']} failing " in text
 
 
 def test_preview_cuts_arrays_down_and_outlines_them() -> None:

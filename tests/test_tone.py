@@ -63,7 +63,9 @@ def test_written_plates_hold_chrome_where_the_tone_says(
     minimal_recipe: Path, tmp_path: Path
 ) -> None:
     """cc: lift-off in negative nLOF -> chrome = feature; cat: lift-off in positive AZ 4562
-    -> chrome = field minus feature. KLayout reads both and the areas add up."""
+    -> chrome = plate minus feature: the complement covers the usable area of the default
+    5-inch plate (127 mm less a 10 mm border on each side: 107 mm square), centred on the
+    field. KLayout reads both and the areas add up."""
     result = compile_recipe(minimal_recipe, tmp_path)
     out = result.output_dir
     combined = out / "tiny.gds"
@@ -73,9 +75,14 @@ def test_written_plates_hold_chrome_where_the_tone_says(
     cat_drawn, _ = klayout_region(combined, 2, 0)
     cat_plate, _ = klayout_region(out / "cat.gds", 2, 0)
     (x0, y0), (x1, y1) = result.plates[1].field
-    field_area = (x1 - x0) * (y1 - y0)
+    usable_um = (127.0 - 2 * 10.0) * 1000.0
     assert (cat_plate & cat_drawn).is_empty()
-    assert (cat_plate.area() + cat_drawn.area()) * dbu**2 == pytest.approx(field_area)
+    assert (cat_plate.area() + cat_drawn.area()) * dbu**2 == pytest.approx(usable_um**2)
+    box = cat_plate.bbox()
+    assert (box.width() * dbu, box.height() * dbu) == pytest.approx((usable_um, usable_um))
+    assert (box.center().x * dbu, box.center().y * dbu) == pytest.approx(
+        ((x0 + x1) / 2, (y0 + y1) / 2), abs=1e-3
+    )
     entry = result.report["plates"][1]["tone"]
     assert (entry["resist_polarity"], entry["field"], entry["data"]) == (
         "positive",

@@ -26,6 +26,7 @@ import shapely
 from numpy.typing import NDArray
 
 from mbfab.designs.base import Device, RoleLayers
+from mbfab.errors import SettingError
 from mbfab.layout import Layer, bounding_box, cell_name, offset, polygon
 from mbfab.layout.arrays import (
     Region,
@@ -119,6 +120,8 @@ def _lattice_device(p: PillarsParams | HolesParams, layers: RoleLayers, what: st
         p.pitch,
         p.clearance,
     )
+    if array.count == 0:
+        raise _empty(p, what)
     cell = gdstk.Cell(cell_name(what.upper(), "ARRAY"))
     cell.add(*array.references)
     used = {"etch-mask": mask, **_windows(cell, region, p, layers)}
@@ -135,6 +138,16 @@ def _lattice_device(p: PillarsParams | HolesParams, layers: RoleLayers, what: st
         footprint=bounding_box(cell),
         closed_form=facts,
         info={"feature": what, "lattice": p.lattice, "shape": p.shape},
+    )
+
+
+def _empty(p: PillarsParams | HolesParams | TrenchesParams, what: str) -> SettingError:
+    """The region holds no whole feature: an etch mask with nothing on it."""
+    w, h = p.region.size
+    return SettingError(
+        f"the region ({p.region.shape}, {w:g} x {h:g} um) holds no whole {what} of "
+        f"{p.size:g} um with {p.clearance:g} um clearance: the etch mask would be empty",
+        ("design", "region"),
     )
 
 
@@ -155,6 +168,8 @@ def build_trenches(p: TrenchesParams, layers: RoleLayers) -> Device:
     mask = layers.one("etch-mask")
     region = region_of(p.region)
     lines = line_array(cell_name("TRENCH"), mask, region, p.size, p.pitch, p.clearance, p.direction)
+    if lines.count == 0:
+        raise _empty(p, "trench")
     cell = gdstk.Cell(cell_name("TRENCH", "ARRAY"))
     cell.add(*lines.references)
     used = {"etch-mask": mask, **_windows(cell, region, p, layers)}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import gdstk
 
 from mbfab.layout import Layer
+from mbfab.layout.marks import MarkPlacement
 
 __all__ = ["Device", "RoleLayers"]
 
@@ -50,6 +51,9 @@ class Device:
     closed_form: dict[str, float] = field(default_factory=dict)
     #: Non-numeric facts for estimates and reports (lattice, feature shape, layer stack order).
     info: dict[str, str | list[str]] = field(default_factory=dict)
+    #: Alignment marks of the mask layout, in the top cell's coordinates (for a wafer map:
+    #: those of one die per variant, ``info["marks_repeat"]`` says how they repeat).
+    marks: list[MarkPlacement] = field(default_factory=list)
 
     @property
     def footprint_area_um2(self) -> float:

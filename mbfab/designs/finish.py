@@ -26,10 +26,13 @@ import gdstk
 
 from mbfab.designs.base import Device, RoleLayers
 from mbfab.designs.registry import build_device
+from mbfab.errors import SettingError
 from mbfab.layout import Layer, bounding_box, cell_name, rectangle, snap_value
 from mbfab.layout.arrays import lattice_references
 from mbfab.layout.marks import (
     COARSE_SCALE,
+    MarkPlacement,
+    MarkStyle,
     alignment_group,
     frame,
     mark_sizes,
@@ -44,6 +47,7 @@ from mbfab.recipe.layout_spec import (
     design_variants,
 )
 from mbfab.recipe.schema import Recipe
+from mbfab.recipe.tone import layer_field
 
 __all__ = ["add_marks", "add_seal", "decorate", "mask_layout", "wafer_sites", "with_seal"]
 
@@ -71,7 +75,7 @@ def add_seal(device: Device, seal: SealSpec, layers: list[Layer]) -> Device:
         "package_area_um2": outer_w * outer_h,
     }
     used = device.layers | {f"seal:{layer.name}": layer for layer in layers}
-    return Device(cell, used, device.footprint, device.nets, closed, device.info)
+    return Device(cell, used, device.footprint, device.nets, closed, device.info, device.marks)
 
 
 def _rect_frame(
@@ -89,6 +93,12 @@ def _rect_frame(
     ]
 
 
+def mark_style(recipe: Recipe, layer_name: str) -> MarkStyle:
+    """How an aligning layer draws its marks so that the reference mark shows through its
+    plate: clear windows on a dark-field plate, a chrome box and bars on a clear-field one."""
+    return "window" if layer_field(recipe.layer(layer_name)) == "dark" else "frame"
+
+
 def add_marks(
     device: Device,
     recipe: Recipe,
@@ -101,6 +111,7 @@ def add_marks(
     cell = device.cell.copy(cell_name(device.cell.name, "MARKED"), deep_copy=False)
     (x0, y0), (x1, y1) = bounding_box(cell)
     m = marks.margin
+    placed: list[MarkPlacement] = []
     if marks.alignment:
         sizes = mark_sizes(recipe.tool.overlay)
         height = sizes.scaled(COARSE_SCALE).box
@@ -108,13 +119,16 @@ def add_marks(
         pairs = alignment_pairs(names, [spec.align_to for spec in recipe.layers])
         x_left, x_right = x0, x1
         for name, reference in pairs:
-            shapes, width = alignment_group((0, 0), sizes, layers[reference], layers[name])
+            style = mark_style(recipe, name)
+            shapes, width, group = alignment_group(
+                (0, 0), sizes, layers[reference], layers[name], style
+            )
             shapes += text(f"{name}>{reference}", (0, -1.5 * tag_h), tag_h, layers[name])
             # Lower-left corner growing left, upper-right corner growing right.
             for dx, dy in ((x_left - m - width, y0 - m - height), (x_right + m, y1 + m)):
-                cell.add(
-                    *(poly.copy().translate(snap_value(dx), snap_value(dy)) for poly in shapes)
-                )
+                dx, dy = snap_value(dx), snap_value(dy)
+                cell.add(*(poly.copy().translate(dx, dy) for poly in shapes))
+                placed += [mark.moved(dx, dy) for mark in group]
             x_left -= width + m
             x_right += width + m
         row_y = y0 - 2 * m - height - 2 * tag_h
@@ -135,7 +149,13 @@ def add_marks(
             bars, _ = resolution_bars((x, row_y), list(marks.bar_widths), layer)
             cell.add(*bars)
     return Device(
-        cell, device.layers, device.footprint, device.nets, device.closed_form, device.info
+        cell,
+        device.layers,
+        device.footprint,
+        device.nets,
+        device.closed_form,
+        device.info,
+        device.marks + placed,
     )
 
 
@@ -179,6 +199,19 @@ def wafer_sites(wafer: WaferSpec, die: tuple[float, float]) -> list[tuple[int, i
     return sorted(sites, key=lambda s: (s[1], s[0]))
 
 
+def _check_die(wafer: WaferSpec, size: tuple[float, float], dies: list[Device]) -> None:
+    """A die must hold the marked device, or neighbouring dies overlap on the wafer."""
+    for die in dies:
+        (x0, y0), (x1, y1) = bounding_box(die.cell)
+        width, height = x1 - x0, y1 - y0
+        if width > size[0] + 1e-6 or height > size[1] + 1e-6:
+            raise SettingError(
+                f"die {size[0]:g} x {size[1]:g} um is smaller than the device with its marks "
+                f"({width:g} x {height:g} um): neighbouring dies would overlap",
+                ("wafer", "die"),
+            )
+
+
 def _die_size(device: Device) -> tuple[float, float]:
     """The marked device's extent rounded up to whole 0.5 mm."""
     (x0, y0), (x1, y1) = bounding_box(device.cell)
@@ -186,13 +219,13 @@ def _die_size(device: Device) -> tuple[float, float]:
     return math.ceil((x1 - x0) / step) * step, math.ceil((y1 - y0) / step) * step
 
 
-def _centred(device: Device, name: str) -> gdstk.Cell:
-    """A die cell holding the device centred on the origin."""
+def _centred(device: Device, name: str) -> tuple[gdstk.Cell, tuple[float, float]]:
+    """A die cell holding the device centred on the origin, and the device's offset in it."""
     (x0, y0), (x1, y1) = bounding_box(device.cell)
     die = gdstk.Cell(name)
     origin = (snap_value(-(x0 + x1) / 2), snap_value(-(y0 + y1) / 2))
     die.add(gdstk.Reference(device.cell, origin))
-    return die
+    return die, origin
 
 
 def _prefix_cells(top: gdstk.Cell, prefix: str) -> None:
@@ -219,15 +252,27 @@ def wafer_device(recipe: Recipe, device: Device, roles: RoleLayers, wafer: Wafer
             dies.append(built)
             labels.append(label)
     size = wafer.die or max((_die_size(d) for d in dies), key=lambda s: s[0] * s[1])
+    _check_die(wafer, size, dies)
     sites = wafer_sites(wafer, size)
+    if not sites:
+        raise SettingError(
+            f"no die of {size[0] / 1000:g} x {size[1] / 1000:g} mm fits the usable wafer "
+            f"(diameter {wafer.diameter / 1000:g} mm, edge exclusion "
+            f"{wafer.edge_exclusion / 1000:g} mm, flat {wafer.flat / 1000:g} mm)",
+            ("wafer", "die" if wafer.die else "diameter"),
+        )
     px, py = size[0] + wafer.street, size[1] + wafer.street
     n = len(dies)
     top = gdstk.Cell(cell_name(recipe.name, "WAFER").upper())
+    marks: list[MarkPlacement] = []
     for k, die in enumerate(dies):
-        cell = _centred(die, cell_name("DIE", f"V{k}" if wafer.sweep else ""))
+        cell, (ox, oy) = _centred(die, cell_name("DIE", f"V{k}" if wafer.sweep else ""))
         mine = [(i, j) for i, j in sites if i % n == k]
         if not mine:
             continue
+        # The marks of the variant's die nearest the wafer centre stand for all its dies.
+        ci, cj = min(mine, key=lambda s: ((s[0] * px) ** 2 + (s[1] * py) ** 2, s[1], s[0]))
+        marks += [mark.moved(ox + ci * px, oy + cj * py) for mark in die.marks]
         i0 = min(i for i, _ in mine)
         local = [((i - i0) // n, j) for i, j in mine]
         top.add(*lattice_references(cell, (i0 * px, 0.0), (n * px, py), local))
@@ -238,8 +283,13 @@ def wafer_device(recipe: Recipe, device: Device, roles: RoleLayers, wafer: Wafer
         "wafer_diameter_um": wafer.diameter,
         "variant_count": float(n),
     }
-    info = device.info | {"variants": labels}
-    return Device(top, device.layers, device.footprint, device.nets, facts, info)
+    info = device.info | {
+        "variants": labels,
+        "marks_repeat": f"marks listed for the die nearest the wafer centre"
+        f"{' of each variant' if wafer.sweep else ''}; every die carries them at the same "
+        f"place relative to its centre (die pitch {px:g} x {py:g} um, {len(sites)} dies)",
+    }
+    return Device(top, device.layers, device.footprint, device.nets, facts, info, marks)
 
 
 def mask_layout(recipe: Recipe, device: Device, roles: RoleLayers) -> Device:

@@ -168,17 +168,38 @@ def _grid_for(eroded: shapely.Geometry, dx: float, dy: float, shift: float) -> _
 
 
 def _indices(eroded: shapely.Geometry, grid: _Grid) -> NDArray[np.int64]:
-    """``(N, 2)`` lattice indices (column, row) of the sites inside ``eroded``, row-major."""
-    _, _, x1, y1 = eroded.bounds
-    cols = np.arange(math.floor((x1 - grid.x0) / grid.dx + 1e-9) + 1)
+    """``(N, 2)`` lattice indices (column, row) of the sites inside ``eroded``, row-major.
+
+    A scanline per row: the row's line cut by the region gives the x intervals whose sites
+    are kept, so the work is per row and per kept site, not per point of the bounding box.
+    """
+    x0, _, x1, y1 = eroded.bounds
     rows = np.arange(math.floor((y1 - grid.y0) / grid.dy + 1e-9) + 1)
-    row_grid, col_grid = np.meshgrid(rows, cols, indexing="ij")
-    ii, jj = col_grid.ravel(), row_grid.ravel()
-    xs = grid.x0 + ii * grid.dx + (jj % 2) * grid.shift
-    ys = grid.y0 + jj * grid.dy
-    shapely.prepare(eroded)
-    keep = shapely.contains_xy(eroded, xs, ys)
-    return np.column_stack((ii[keep], jj[keep]))
+    ys = grid.y0 + rows * grid.dy
+    ends = np.stack(
+        (
+            np.column_stack((np.full_like(ys, x0 - 1.0), ys)),
+            np.column_stack((np.full_like(ys, x1 + 1.0), ys)),
+        ),
+        axis=1,
+    )
+    cuts = shapely.intersection(shapely.linestrings(ends), eroded)
+    parts, row_of = shapely.get_parts(cuts, return_index=True)
+    lines = shapely.get_type_id(parts) == 1  # LineStrings; a touching point keeps no site
+    parts, row_of = parts[lines], rows[row_of[lines]]
+    if not len(parts):
+        return np.zeros((0, 2), dtype=np.int64)
+    bounds = shapely.bounds(parts)
+    base = grid.x0 + (row_of % 2) * grid.shift
+    # Sites strictly inside each interval (the boundary is not inside, as for contains).
+    first = np.maximum(np.floor((bounds[:, 0] - base) / grid.dx).astype(np.int64) + 1, 0)
+    last = np.ceil((bounds[:, 2] - base) / grid.dx).astype(np.int64) - 1
+    count = np.maximum(last - first + 1, 0)
+    order = np.lexsort((first, row_of))
+    first, count, row_of = first[order], count[order], row_of[order]
+    starts = np.repeat(first - np.concatenate(([0], np.cumsum(count)[:-1])), count)
+    columns = np.arange(int(count.sum()), dtype=np.int64) + starts
+    return np.column_stack((columns, np.repeat(row_of, count)))
 
 
 def lattice_sites(

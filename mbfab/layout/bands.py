@@ -69,8 +69,8 @@ def lattice_blocks(idx: I64, step: int) -> list[Block]:
     if not np.all((dr > 0) | ((dr == 0) & (dc > 0))):  # not yet row-major
         idx = idx[np.lexsort((idx[:, 0], idx[:, 1]))]
     plain = _row_blocks(idx, step)
-    if len(plain) <= step:  # one rectangle per member: nothing to gain
-        return sorted(plain)
+    if len(plain) <= step and len({(b.col, b.columns, b.rows) for b in plain}) == 1:
+        return sorted(plain)  # one rectangle per member, twins: nothing to gain
     rows = _row_table(idx)
     lo = np.zeros(rows.count, dtype=np.int64)
     hi = np.zeros(rows.count, dtype=np.int64)

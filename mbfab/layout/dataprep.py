@@ -28,6 +28,7 @@ __all__ = [
     "flatten_layer",
     "fracture_in_place",
     "mirror_x",
+    "simple_in_place",
     "simple_pieces",
     "size_in_place",
     "snap_in_place",
@@ -201,9 +202,13 @@ def simple_pieces(
             continue
         reason = shapely.is_valid_reason(shape)
         fixed = shapely.make_valid(shape)
-        parts = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, ShapelyPolygon)]
-        parts = [piece for part in parts for piece in _cut_holes(part, grid_um)]
-        pieces = clean(
+        pieces: list[gdstk.Polygon] = []
+        parts: list[ShapelyPolygon] = []
+        for part in _polygons(fixed):
+            ready, rest = _cut_holes(part, grid_um)
+            pieces += [gdstk.Polygon(p.points, layer.layer, layer.datatype) for p in ready]
+            parts += rest
+        pieces += clean(
             [gdstk.Polygon(list(p.exterior.coords)[:-1]) for p in parts],
             layer,
             grid_um=grid_um,
@@ -217,28 +222,83 @@ def simple_pieces(
     return result, messages
 
 
-def _cut_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
-    """Cut ``shape`` by vertical lines through its holes so that no piece has a hole.
+def simple_in_place(top: gdstk.Cell, layer: Layer, grid_um: float = DBU_UM) -> list[str]:
+    """:func:`simple_pieces` on each cell's own polygons of ``layer``, through the
+    hierarchy: a polygon with a repetition is replaced by pieces with the same repetition,
+    so a tile with a hole arrayed a million times is cut once."""
+    messages = []
+    for cell in cells_below(top):
+        mine = [p for p in cell.polygons if (p.layer, p.datatype) == layer.spec]
+        for poly in mine:
+            pieces, repaired = simple_pieces([poly], layer, grid_um)
+            if not repaired:
+                continue
+            for piece in pieces:
+                piece.repetition = poly.repetition
+            cell.remove(poly)
+            cell.add(*pieces)
+            where = f" in cell {cell.name}" if cell is not top else ""
+            copies = f" ({poly.repetition.size} copies)" if poly.repetition.size else ""
+            messages += [m.replace("polygon 0", f"a polygon{where}{copies}", 1) for m in repaired]
+    return messages
 
-    One cut per distinct hole centre x (a lattice of holes needs one per column), done by
-    gdstk's slicer in one pass; a piece that still has a hole is split again.
+
+def _cut_holes(
+    shape: ShapelyPolygon, grid_um: float
+) -> tuple[list[gdstk.Polygon], list[ShapelyPolygon]]:
+    """Cut ``shape`` by vertical lines through its holes so that no piece has a hole:
+    pieces that came out simple (as gdstk polygons, on the grid) and pieces to clean.
+
+    One cut per distinct hole column (a lattice of holes needs one per column), done by
+    gdstk's slicer in one pass; a piece that still has a hole is split again. Each cut runs
+    through the hole's vertex nearest its centre line: a round hole has a vertex straight
+    below it, so the cut meets no slanted edge between vertices (which would round to the
+    grid and leave slivers against the uncut area).
     """
     if not shape.interiors:
-        return [shape]
-    centres = {snap_value((h.bounds[0] + h.bounds[2]) / 2.0, grid_um) for h in shape.interiors}
+        return [], [shape]
+    centres = {snap_value(_cut_x(hole), grid_um) for hole in shape.interiors}
     outer = gdstk.Polygon(list(shape.exterior.coords)[:-1])
     holes = [gdstk.Polygon(list(h.coords)[:-1]) for h in shape.interiors]
     keyholed = gdstk.boolean(outer, holes, "not", precision=grid_um)
-    slabs = gdstk.slice(keyholed, sorted(centres), "x", precision=grid_um)
-    pieces: list[ShapelyPolygon] = []
-    for slab in slabs:
-        for poly in slab:
-            fixed = shapely.make_valid(ShapelyPolygon(poly.points))
-            for part in getattr(fixed, "geoms", [fixed]):
-                if not isinstance(part, ShapelyPolygon) or part.area <= 0:
-                    continue
-                pieces.extend(_split_at_holes(part, grid_um) if part.interiors else [part])
-    return pieces
+    slabs = [
+        poly
+        for slab in gdstk.slice(keyholed, sorted(centres), "x", precision=grid_um)
+        for poly in slab
+    ]
+    if not slabs:
+        return [], []
+    # Most slabs are simple already: checked all at once, only the others are repaired.
+    counts = [len(p.points) for p in slabs]
+    rings = shapely.linearrings(
+        np.concatenate([p.points for p in slabs]), indices=np.repeat(np.arange(len(slabs)), counts)
+    )
+    candidates = shapely.polygons(rings)
+    simple = shapely.is_valid(candidates) & (shapely.area(candidates) > 0)
+    ready = [p for p, ok in zip(slabs, simple, strict=True) if ok]
+    rest: list[ShapelyPolygon] = []
+    for poly, ok in zip(slabs, simple, strict=True):
+        if ok:
+            continue
+        for part in _polygons(shapely.make_valid(ShapelyPolygon(poly.points))):
+            if part.area > 0:
+                rest.extend(_split_at_holes(part, grid_um) if part.interiors else [part])
+    return ready, rest
+
+
+def _polygons(geometry: shapely.Geometry) -> list[ShapelyPolygon]:
+    """Every polygon in ``geometry``, however nested (make_valid may return a collection
+    holding a multipolygon: taking only its direct polygons would drop area)."""
+    if isinstance(geometry, ShapelyPolygon):
+        return [geometry]
+    return [p for part in getattr(geometry, "geoms", []) for p in _polygons(part)]
+
+
+def _cut_x(hole: shapely.LinearRing) -> float:
+    """The x of the hole's vertex nearest the middle of its x extent."""
+    xs = np.asarray(hole.coords)[:-1, 0]
+    middle = (xs.min() + xs.max()) / 2.0
+    return float(xs[np.argmin(np.abs(xs - middle))])
 
 
 def _split_at_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygon]:
@@ -247,7 +307,7 @@ def _split_at_holes(shape: ShapelyPolygon, grid_um: float) -> list[ShapelyPolygo
     (_, y0, _, y1) = shape.bounds
     for hole in shape.interiors:
         hx0, _, hx1, _ = hole.bounds
-        x = snap_value((hx0 + hx1) / 2.0, grid_um)
+        x = snap_value(_cut_x(hole), grid_um)
         if not hx0 < x < hx1:
             x = (hx0 + hx1) / 2.0
         line = LineString([(x, y0 - 1.0), (x, y1 + 1.0)])

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import mmap
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import weakref
+from functools import cache
 from pathlib import Path
 
 import gdstk
 
 from mbfab.errors import GdsReadError
+from mbfab.files import checked_size
 from mbfab.layout.cells import new_library
+from mbfab.layout.gdsrecords import LayoutSummary, check_gds_records
 from mbfab.layout.grid import USER_UNIT_M
 
 __all__ = [
     "FIXED_TIMESTAMP",
     "GDS_MAX_POINTS",
+    "LayoutSummary",
+    "check_gds_file",
+    "inspect_layout",
     "read_layout",
     "top_cell",
+    "top_cell_name",
     "write_gds",
     "write_oas",
 ]
@@ -27,7 +39,6 @@ FIXED_TIMESTAMP = dt.datetime(2000, 1, 1, 0, 0, 0)
 #: The GDSII XY record holds at most 8191 points: 8190 vertices plus the closing point.
 GDS_MAX_POINTS = 8190
 
-_GDS_HEADER = b"\x00\x06\x00\x02"  # record length 6, HEADER record, 2-byte integer
 _OASIS_MAGIC = b"%SEMI-OASIS\r\n"
 #: The OASIS END record (id 2) is padded so that it is exactly the file's last 256 bytes.
 _OASIS_END_BYTES = 256
@@ -62,76 +73,151 @@ def _sorted_library(top: gdstk.Cell, library_name: str) -> gdstk.Library:
     return library
 
 
-def read_layout(path: Path | str) -> gdstk.Library:
-    """Read a GDSII or OASIS file, in micrometres; refuse corrupt or truncated files clearly."""
+def read_layout(path: Path | str, *, ours: bool = False) -> gdstk.Library:
+    """Read a GDSII or OASIS file, in micrometres; refuse corrupt or truncated files clearly.
+
+    A GDSII file is walked record by record in Python before gdstk reads it
+    (:func:`mbfab.layout.gdsrecords.check_gds_records`). An OASIS file is read by gdstk in
+    a child process, which touches every cell and element and writes them out as GDSII;
+    that file is checked and read here, so gdstk's OASIS reader never runs in this process
+    (it crashes the interpreter on some corrupt files). ``ours``: a file this process has
+    just written (read back to verify it), read by gdstk directly.
+    """
     path = Path(path)
-    if path.is_dir():
-        raise GdsReadError(f"{path}: is a folder, not a layout file")
-    if not path.is_file():
-        raise GdsReadError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix in {".oas", ".oasis"}:
-        _check_oasis_framing(path)
-        _probe_oasis_in_child(path)
-        try:
-            return gdstk.read_oas(str(path), unit=USER_UNIT_M)
-        except Exception as exc:  # gdstk raises bare RuntimeError/OSError on bad data
-            raise GdsReadError(f"{path}: cannot read OASIS file: {exc}") from exc
-    _check_gds_framing(path)
+    if ours and path.suffix.lower() in {".oas", ".oasis"}:
+        return gdstk.read_oas(str(path), unit=USER_UNIT_M)
+    readable = _as_gds(path)
+    check_gds_file(readable, str(path))
+    return _read_gds(readable, str(path))
+
+
+def inspect_layout(path: Path | str) -> LayoutSummary:
+    """Check a GDSII or OASIS file whole (as :func:`read_layout`) without building it:
+    its top cells and how many elements its hierarchy places."""
+    path = Path(path)
+    return check_gds_file(_as_gds(path), str(path))
+
+
+def _as_gds(path: Path) -> Path:
+    """``path`` itself for GDSII; for OASIS, its GDSII conversion (made in a child)."""
+    size = checked_size(path)
+    if isinstance(size, str):
+        raise GdsReadError(f"{path}: {size}")
+    if path.suffix.lower() not in {".oas", ".oasis"}:
+        return path
+    info = path.stat()
+    return _converted(path.resolve(), info.st_mtime_ns, info.st_size)
+
+
+@cache
+def _converted(path: Path, mtime_ns: int, size: int) -> Path:
+    """The GDSII conversion of an OASIS file, made once per version of the file and kept
+    until the process ends (checking reads a file twice: its summary, then its shapes)."""
+    _check_oasis_framing(path)
+    folder = tempfile.mkdtemp(prefix="mbfab-oasis-")
+    weakref.finalize(_KEEP, shutil.rmtree, folder, True)
+    converted = Path(folder) / "layout.gds"
+    _oasis_to_gds_in_child(path, converted)
+    return converted
+
+
+class _Keeper:
+    """Lives as long as the module: temporary conversions are removed when it goes."""
+
+
+_KEEP = _Keeper()
+
+
+def check_gds_file(path: Path, shown: str | None = None) -> LayoutSummary:
+    """Walk the whole GDSII record stream of ``path`` (memory-mapped, not copied); raise
+    :class:`GdsReadError` naming ``shown`` (default: the path) on the first bad record."""
+    name = shown or str(path)
+    with open(path, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            raise GdsReadError(f"{name}: empty file, not a GDSII file")
+        # Not closed explicitly: numpy views of the map live on in an error's traceback.
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return check_gds_records(data, name)
+
+
+def top_cell_name(path: Path | str) -> str:
+    """The name of a layout file's top cell (the first by name when it has several)."""
+    tops = inspect_layout(path).tops
+    if not tops:
+        raise GdsReadError(f"{path}: the layout holds no cell")
+    return tops[0]
+
+
+def _read_gds(path: Path, shown: str) -> gdstk.Library:
     try:
         return gdstk.read_gds(str(path), unit=USER_UNIT_M)
-    except Exception as exc:
-        raise GdsReadError(f"{path}: cannot read GDSII file: {exc}") from exc
-
-
-def _check_gds_framing(path: Path) -> None:
-    """Walk the GDSII record framing so truncated or non-GDS files fail with a clear reason."""
-    data = path.read_bytes()
-    if not data.startswith(_GDS_HEADER):
-        raise GdsReadError(f"{path}: not a GDSII file (no HEADER record at byte 0)")
-    position, size = 0, len(data)
-    while position < size:
-        if position + 4 > size:
-            raise GdsReadError(f"{path}: truncated GDSII file (partial record at byte {position})")
-        length = int.from_bytes(data[position : position + 2], "big")
-        record = data[position + 2]
-        if length == 0:
-            # Zero padding after ENDLIB is allowed; anywhere else it is corruption.
-            raise GdsReadError(
-                f"{path}: corrupt GDSII file (zero-length record at byte {position})"
-            )
-        if length < 4 or position + length > size:
-            raise GdsReadError(
-                f"{path}: truncated GDSII file (record at byte {position} runs past the end)"
-            )
-        position += length
-        if record == 0x04:  # ENDLIB
-            return
-    raise GdsReadError(f"{path}: truncated GDSII file (no ENDLIB record)")
+    except Exception as exc:  # gdstk raises bare RuntimeError/OSError on bad data
+        raise GdsReadError(f"{shown}: cannot read GDSII file: {exc}") from exc
 
 
 def _check_oasis_framing(path: Path) -> None:
-    """Refuse non-OASIS and truncated files: gdstk crashes on some, reads others partially."""
-    data = path.read_bytes()
-    if not data.startswith(_OASIS_MAGIC):
+    """Refuse non-OASIS and truncated files before a reader starts on them."""
+    with open(path, "rb") as handle:
+        head = handle.read(len(_OASIS_MAGIC))
+        size = os.fstat(handle.fileno()).st_size
+        handle.seek(max(0, size - _OASIS_END_BYTES))
+        end = handle.read(1)
+    if head != _OASIS_MAGIC:
         raise GdsReadError(f"{path}: not an OASIS file (no %SEMI-OASIS magic at byte 0)")
-    if len(data) < len(_OASIS_MAGIC) + _OASIS_END_BYTES or data[-_OASIS_END_BYTES] != 2:
+    if size < len(_OASIS_MAGIC) + _OASIS_END_BYTES or end != b"\x02":
         raise GdsReadError(f"{path}: truncated OASIS file (no END record in the last 256 bytes)")
 
 
-def _probe_oasis_in_child(path: Path) -> None:
-    """Read the file once in a child process first: on some corrupt OASIS data gdstk crashes
-    the interpreter (a segmentation fault), which must become an error, not take mbfab down."""
-    probe = "import sys, gdstk; gdstk.read_oas(sys.argv[1])"
+#: Run in a child: read the OASIS file with every gdstk warning an error, touch every name,
+#: point, label and reference, give each polygon repetition a cell of its own (GDSII has
+#: none; an arrayed reference keeps an array an array) and write GDSII.
+_CONVERT = """
+import sys, warnings
+import gdstk
+warnings.simplefilter("error")
+library = gdstk.read_oas(sys.argv[1], unit=float(sys.argv[3]))
+names = set()
+for cell in library.cells:
+    if not isinstance(cell, gdstk.Cell):
+        sys.exit("error: a reference to library " + repr(cell.name))
+    names.add(cell.name)
+for cell in list(library.cells):
+    for index, polygon in enumerate(list(cell.polygons)):
+        polygon.points.sum()
+        if polygon.repetition.size > 1:
+            name = cell.name + "$REP" + str(index)
+            while name in names:
+                name += "_"
+            names.add(name)
+            unit = library.new_cell(name)
+            unit.add(gdstk.Polygon(polygon.points, polygon.layer, polygon.datatype))
+            cell.remove(polygon)
+            cell.add(gdstk.Reference(unit, repetition=polygon.repetition))
+    for path in cell.paths:
+        path.to_polygons()
+    for label in cell.labels:
+        label.text.encode()
+    for reference in cell.references:
+        if not isinstance(reference.cell, gdstk.Cell):
+            missing = repr(reference.cell)
+            sys.exit("error: a reference to cell " + missing + ", which the file lacks")
+library.write_gds(sys.argv[2], max_points=0)
+"""
+
+
+def _oasis_to_gds_in_child(path: Path, converted: Path) -> None:
+    """Convert ``path`` to GDSII in a child process: a crash there is an error here."""
+    command = [sys.executable, "-c", _CONVERT, str(path), str(converted), str(USER_UNIT_M)]
     try:
-        result = subprocess.run(
-            [sys.executable, "-c", probe, str(path)], capture_output=True, timeout=600, check=False
-        )
+        result = subprocess.run(command, capture_output=True, timeout=600, check=False)
     except subprocess.TimeoutExpired:
         raise GdsReadError(f"{path}: cannot read OASIS file (the reader did not finish)") from None
-    if result.returncode != 0:
-        how = "crashed" if result.returncode < 0 else "failed"
-        raise GdsReadError(f"{path}: corrupt OASIS file (the reader {how})")
+    if result.returncode < 0:
+        raise GdsReadError(f"{path}: corrupt OASIS file (the reader crashed)")
+    if result.returncode != 0 or not converted.is_file():
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = lines[-1].split(": ", 1)[-1] if lines else "the reader failed"
+        raise GdsReadError(f"{path}: corrupt OASIS file ({reason.rstrip('.')})")
 
 
 def top_cell(library: gdstk.Library, name: str | None = None) -> gdstk.Cell:

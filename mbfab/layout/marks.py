@@ -11,22 +11,35 @@ the tool's overlay accuracy ``ov`` (um):
   magnification before the fine alignment);
 - vernier: bars ``w = max(1, ov)`` wide at pitch ``4 w`` on the reference layer and
   ``4 w + ov/2`` on the aligning layer, so a misalignment is read to half the overlay.
+
+The aligning layer's part comes in two styles, so that the reference mark is always seen
+through the aligning plate. ``frame``: a box frame and vernier bars, for a plate that is clear
+around its features (the frame and bars are chrome, the cross shows through the glass).
+``window``: a filled square the size of the box's outer edge, whose edges serve as the box,
+and a filled window over the reference scale of each vernier, for a plate that is dark around
+its features (the drawn shapes are the plate's only clear glass). Each mark is also returned
+as a :class:`MarkPlacement`, so that what the plates carry can be listed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import gdstk
 
 from mbfab.layout.boolean import merge
+from mbfab.layout.cells import BBox
 from mbfab.layout.grid import snap_value
 from mbfab.layout.layers import Layer
 from mbfab.layout.shapes import polygon, rectangle
 
 __all__ = [
     "COARSE_SCALE",
+    "MarkPlacement",
     "MarkSizes",
+    "MarkStyle",
     "alignment_group",
     "cross",
     "cross_in_box",
@@ -39,6 +52,44 @@ __all__ = [
 
 COARSE_SCALE = 5.0
 Polygons = list[gdstk.Polygon]
+#: What the aligning layer draws: a box frame and bars, or clear windows (module doc).
+MarkStyle = Literal["frame", "window"]
+
+
+@dataclass(frozen=True)
+class MarkPlacement:
+    """One alignment mark of a layer pair: where it stands and what each layer carries."""
+
+    #: "coarse cross-in-box", "fine cross-in-box", "vernier x" or "vernier y".
+    kind: str
+    #: Layer name carrying the cross or the reference scale (patterned first).
+    reference: str
+    #: Layer name carrying the box, window or aligning scale.
+    aligning: str
+    style: MarkStyle
+    center: tuple[float, float]
+    #: Extent of the reference layer's part: the cross, or the reference scale's bars.
+    target: BBox
+    #: Extent of the whole mark on both layers.
+    extent: BBox
+
+    def moved(self, dx: float, dy: float) -> MarkPlacement:
+        """The same mark translated by ``(dx, dy)``."""
+
+        def shift(box: BBox) -> BBox:
+            (x0, y0), (x1, y1) = box
+            return ((x0 + dx, y0 + dy), (x1 + dx, y1 + dy))
+
+        x, y = self.center
+        return MarkPlacement(
+            self.kind,
+            self.reference,
+            self.aligning,
+            self.style,
+            (x + dx, y + dy),
+            shift(self.target),
+            shift(self.extent),
+        )
 
 
 @dataclass(frozen=True)
@@ -104,13 +155,21 @@ def frame(center: tuple[float, float], inner: float, width: float, layer: Layer)
 
 
 def cross_in_box(
-    center: tuple[float, float], sizes: MarkSizes, reference: Layer, aligning: Layer
+    center: tuple[float, float],
+    sizes: MarkSizes,
+    reference: Layer,
+    aligning: Layer,
+    style: MarkStyle = "frame",
 ) -> Polygons:
-    """Cross on the reference layer, box around it on the aligning layer."""
-    return [
-        *cross(center, sizes.cross, sizes.arm, reference),
-        *frame(center, sizes.cross + 2 * sizes.clearance, sizes.frame, aligning),
-    ]
+    """Cross on the reference layer; on the aligning layer a box frame around it, or (style
+    ``window``) a filled square of the box's outer size over it."""
+    if style == "window":
+        x, y = center
+        h = sizes.box / 2
+        box = [rectangle(x - h, y - h, x + h, y + h, aligning)]
+    else:
+        box = frame(center, sizes.cross + 2 * sizes.clearance, sizes.frame, aligning)
+    return [*cross(center, sizes.cross, sizes.arm, reference), *box]
 
 
 def vernier(
@@ -120,15 +179,19 @@ def vernier(
     aligning: Layer,
     count: int = 5,
     vertical: bool = False,
+    style: MarkStyle = "frame",
 ) -> Polygons:
     """Vernier pair reading x misalignment (``vertical``: y): ``2 count + 1`` bars a side.
 
     Reference bars stand below the centre line, aligning bars above it; bar ``k`` of the two
     scales lines up when the layers are off by ``k * step``. The centre bars are longer.
+    Style ``window`` adds to the aligning layer a window over the reference scale, one bar
+    wider on every free side (it meets the aligning bars at the centre line).
     """
-    x, y = center
     w, length = sizes.bar, 4 * sizes.bar
+    place = _placer(center, vertical)
     out: Polygons = []
+    aligning_bars: Polygons = []
     for k in range(-count, count + 1):
         extra = length / 2 if k == 0 else 0.0
         for layer, pitch, sign in (
@@ -137,36 +200,86 @@ def vernier(
         ):
             cx = k * pitch
             y0, y1 = sorted((0.0, sign * (length + extra)))
-            pts = [(cx - w / 2, y0), (cx + w / 2, y0), (cx + w / 2, y1), (cx - w / 2, y1)]
-            if vertical:
-                pts = [(-py, px) for px, py in pts]
-            out.append(polygon([(x + px, y + py) for px, py in pts], layer))
-    return out
+            bar = place([(cx - w / 2, y0), (cx + w / 2, y0), (cx + w / 2, y1), (cx - w / 2, y1)])
+            (out if layer is reference else aligning_bars).append(polygon(bar, layer))
+    if style == "window":
+        reach = count * (sizes.pitch + sizes.step) + w / 2 + w
+        depth = 1.5 * length + w
+        window = place([(-reach, -depth), (reach, -depth), (reach, 0.0), (-reach, 0.0)])
+        aligning_bars = merge([*aligning_bars, polygon(window, aligning)], aligning)
+    return out + aligning_bars
+
+
+def _placer(
+    center: tuple[float, float], vertical: bool
+) -> Callable[[list[tuple[float, float]]], list[tuple[float, float]]]:
+    """Map points of a vernier drawn along x at the origin to ``center`` (turned 90 degrees
+    counter-clockwise when ``vertical``)."""
+    x, y = center
+
+    def place(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        if vertical:
+            points = [(-py, px) for px, py in points]
+        return [(x + px, y + py) for px, py in points]
+
+    return place
 
 
 def alignment_group(
-    origin: tuple[float, float], sizes: MarkSizes, reference: Layer, aligning: Layer
-) -> tuple[Polygons, float]:
+    origin: tuple[float, float],
+    sizes: MarkSizes,
+    reference: Layer,
+    aligning: Layer,
+    style: MarkStyle = "frame",
+) -> tuple[Polygons, float, list[MarkPlacement]]:
     """Coarse and fine cross-in-box and two verniers in a row from ``origin`` (lower left).
 
-    Returns the polygons and the width of the row in um (its height is the coarse box).
+    Returns the polygons, the width of the row in um (its height is the coarse box) and the
+    placement of each mark.
     """
     coarse = sizes.scaled(COARSE_SCALE)
     gap = coarse.arm
     x, y = origin
     h = coarse.box
     cy = y + h / 2
-    out = cross_in_box((x + h / 2, cy), coarse, reference, aligning)
-    x += h + gap
-    out += cross_in_box((x + sizes.box / 2, cy), sizes, reference, aligning)
-    x += sizes.box + gap
-    span = 10 * (sizes.pitch + sizes.step) + sizes.bar
-    out += vernier((x + span / 2, cy), sizes, reference, aligning)
-    x += span + gap
-    reach = 6 * sizes.bar  # centre bar length plus half a bar
-    out += vernier((x + reach, cy), sizes, reference, aligning, vertical=True)
+    out: Polygons = []
+    placed: list[MarkPlacement] = []
+
+    def add(kind: str, center: tuple[float, float], shapes: Polygons) -> None:
+        out.extend(shapes)
+        target = _extent([p for p in shapes if p.layer == reference.layer])
+        placed.append(
+            MarkPlacement(
+                kind, reference.name, aligning.name, style, center, target, _extent(shapes)
+            )
+        )
+
+    for kind, mark in (("coarse", coarse), ("fine", sizes)):
+        center = (x + mark.box / 2, cy)
+        add(f"{kind} cross-in-box", center, cross_in_box(center, mark, reference, aligning, style))
+        x += mark.box + gap
+    # The vernier's extent along its scale: the aligning scale plus the window's margin.
+    half_span = 5 * (sizes.pitch + sizes.step) + 1.5 * sizes.bar
+    center = (x + half_span, cy)
+    add("vernier x", center, vernier(center, sizes, reference, aligning, style=style))
+    x += 2 * half_span + gap
+    reach = 1.5 * 4 * sizes.bar + sizes.bar  # centre bar or window depth plus a bar
+    center = (x + reach, cy)
+    add(
+        "vernier y",
+        center,
+        vernier(center, sizes, reference, aligning, vertical=True, style=style),
+    )
     x += 2 * reach
-    return out, x - origin[0]
+    return out, x - origin[0], placed
+
+
+def _extent(shapes: Polygons) -> BBox:
+    boxes = [p.bounding_box() for p in shapes]
+    return (
+        (min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)),
+        (max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)),
+    )
 
 
 def text(content: str, origin: tuple[float, float], height: float, layer: Layer) -> Polygons:

@@ -9,7 +9,6 @@ arrays (the fast path for files with millions of polygons and no hierarchy).
 
 from __future__ import annotations
 
-import math
 import mmap
 import os
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import gdstk
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from mbfab.layout.gdsrecords import boundary_run, check_gds_records, gds_real, strided
 from mbfab.layout.grid import DBU_UM
 from mbfab.layout.polygons import round_half_away
 from mbfab.layout.transforms import Linear, reference_linear
@@ -263,8 +263,9 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
     """Boundaries of a GDSII file holding one structure of plain boundaries, else None.
 
     None means "use the general reader" (references, paths, texts, several structures, a
-    database unit other than 1 nm, or anything irregular -- the general reader then reports
-    corrupt or truncated files clearly). The file is memory-mapped, not copied.
+    database unit other than 1 nm, or not GDSII at all). A GDSII file is checked whole
+    first (:func:`check_gds_records`): a corrupt one is a :class:`GdsReadError` here.
+    The file is memory-mapped, not copied.
     """
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size < 4:
@@ -274,6 +275,7 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
     size = len(data)
     if data[:4] != b"\x00\x06\x00\x02":
         return None
+    check_gds_records(data, str(path))
     position = 0
     runs: list[tuple[int, int, int, int, I64]] = []
     layer = datatype = 0
@@ -315,70 +317,18 @@ def read_flat_polygons(path: Path | str) -> FlatPolygons | None:
     return FlatPolygons(raw, tuple(runs))
 
 
-_ELEMENT_HEAD = bytes([0, 4, _BOUNDARY, 0, 0, 6, _LAYER, 2])
-_DATATYPE_HEAD = bytes([0, 6, _DATATYPE, 2])
-_ENDEL_RECORD = bytes([0, 4, _ENDEL, 0])
-
-
-def _field(raw: NDArray[np.uint8], start: int, count: int, step: int, dtype: str) -> NDArray:
-    """One fixed-position field of ``count`` elements ``step`` bytes apart (a view)."""
-    return np.ndarray((count,), dtype=dtype, buffer=raw, offset=start, strides=(step,))
-
-
 def _boundary_run(raw: NDArray[np.uint8], start: int) -> tuple[int, int, int, int, I64] | None:
-    """Consecutive plain boundaries of equal size from ``start``, checked with numpy.
-
-    A boundary is BOUNDARY, LAYER, DATATYPE, XY, ENDEL (36 + 8n bytes); flat files with many
-    equal polygons are long runs of them, so whole runs are validated with a few strided
-    comparisons. Returns the first XY payload position, the number of elements, the element
-    size in bytes, the vertex count (closing point dropped) and each element's layer key.
-    """
-    head = bytes(raw[start : start + 20].tobytes())
-    if len(head) < 20 or head[:8] != _ELEMENT_HEAD or head[10:14] != _DATATYPE_HEAD:
-        return None
-    if head[18] != _XY:
-        return None
-    xy_length = (head[16] << 8) | head[17]
-    step = 16 + xy_length + 4
-    if xy_length < 20 or xy_length % 8 != 4 or start + step > len(raw):
-        return None
-    checks = [
-        (0, ">u8", int.from_bytes(_ELEMENT_HEAD, "big")),
-        (10, ">u4", int.from_bytes(_DATATYPE_HEAD, "big")),
-        (16, ">u4", int.from_bytes(head[16:20], "big")),
-        (step - 4, ">u4", int.from_bytes(_ENDEL_RECORD, "big")),
-    ]
-    count, window = 0, 16
-    limit = (len(raw) - start) // step
-    while count < limit:
-        n = min(window, limit - count)
-        base = start + count * step
-        ok = np.ones(n, dtype=bool)
-        for at, dtype, expected in checks:
-            ok &= _field(raw, base + at, n, step, dtype) == expected
-        bad = np.flatnonzero(~ok)
-        if len(bad):
-            count += int(bad[0])
-            break
-        count += n
-        window *= 4
+    """Consecutive plain boundaries of equal size from ``start``: the first XY payload
+    position, the number of elements, the element size in bytes, the vertex count (closing
+    point dropped) and each element's layer key."""
+    count, step = boundary_run(raw, start)
     if count == 0:
         return None
-    layer = _field(raw, start + 8, count, step, ">u2").astype(np.int64)
-    datatype = _field(raw, start + 14, count, step, ">u2").astype(np.int64)
-    return start + 20, count, step, (xy_length - 4) // 8 - 1, (layer << 16) | datatype
+    layer = strided(raw, start + 8, count, step, ">u2").astype(np.int64)
+    datatype = strided(raw, start + 14, count, step, ">u2").astype(np.int64)
+    return start + 20, count, step, (step - 24) // 8 - 1, (layer << 16) | datatype
 
 
 def _nm_units(payload: bytes) -> bool:
     """True for a 1 nm database unit (UNITS record, second GDS real is metres per dbu)."""
-    return abs(_gds_real(payload[8:16]) - DBU_UM * 1e-6) < 1e-15
-
-
-def _gds_real(raw: bytes) -> float:
-    """GDSII 8-byte real: sign bit, 7-bit excess-64 base-16 exponent, 56-bit mantissa."""
-    if len(raw) < 8:
-        return math.nan
-    sign = -1.0 if raw[0] & 0x80 else 1.0
-    exponent = (raw[0] & 0x7F) - 64
-    mantissa = int.from_bytes(raw[1:8], "big") / float(1 << 56)
-    return sign * mantissa * 16.0**exponent
+    return abs(gds_real(payload[8:16]) - DBU_UM * 1e-6) < 1e-15

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import gdstk
+import numpy as np
 
 from mbfab.errors import InputError, OutputError, RecipeError
 from mbfab.layout import (
@@ -19,8 +20,12 @@ from mbfab.layout import (
     write_gds,
     write_oas,
 )
-from mbfab.layout.dataprep import cells_below, writer_problems
+from mbfab.layout.dataprep import cells_below, flatten_layer, writer_problems
+from mbfab.layout.flatstream import read_flat_summary, write_flat_gds
+from mbfab.output.platearea import plate_problems, plate_window, repeat_plan
 from mbfab.output.plates import Plate, PrepSettings
+from mbfab.output.platesheet import mark_rows, marks_note, plate_sheet
+from mbfab.output.records import OrderPlate
 from mbfab.output.render import render_template
 from mbfab.recipe.loader import LoadedRecipe, did_you_mean
 from mbfab.recipe.schema import Recipe
@@ -39,13 +44,10 @@ __all__ = [
 ]
 
 #: Version of the order.json layout.
-ORDER_SCHEMA = "mbfab-order/1"
+ORDER_SCHEMA: Final = "mbfab-order/1"
 
 Target = Literal["mask", "maskless"]
 
-_PLATE_MM = {"3in": 76.2, "4in": 101.6, "5in": 127.0, "6in": 152.4, "7in": 177.8, "9in": 228.6}
-#: Border of a plate kept free of pattern (clamping, quality area): typical, not from a source.
-_PLATE_BORDER_MM = 10.0
 _WRITER_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
 
@@ -79,6 +81,7 @@ def check_output_spec(loaded: LoadedRecipe) -> None:
                 "right-reading-chrome-down",
             )
         )
+    problems += [loaded.source.error(path, message) for path, message in plate_problems(recipe)]
     if problems:
         raise RecipeError(problems)
 
@@ -91,12 +94,16 @@ def prep_settings(recipe: Recipe, layer_name: str, field: BBox, target: Target) 
     if out.mirror and not maskless:
         # Axis on the grid, so that 2*axis - x stays on the grid.
         axis = snap_value((field[0][0] + field[1][0]) / 2.0, out.grid)
+    reduction = 1.0 if maskless else recipe.tool.reduction
     return PrepSettings(
         grid_um=out.grid,
         max_points=out.max_points,
         cd_bias_um=out.bias.get(layer_name, 0.0),
         mirror_axis_x=axis,
         maskless=maskless,
+        window=None if maskless else plate_window(field, out.plate_size, reduction),
+        repeat=None if maskless else repeat_plan(recipe, field),
+        reduction=reduction,
     )
 
 
@@ -114,27 +121,43 @@ def write_plate(plate: Plate, folder: Path, library_name: str, fmt: str) -> str:
     """Write one plate, read it back and check it; return its file name."""
     file_name = plate_file_name(plate, fmt)
     path = folder / file_name
+    if plate.prep.maskless and fmt != "oasis":
+        # Flat data for the writer, streamed from the plate's hierarchy (bounded memory).
+        write_flat_gds(plate.cell, plate.layer.spec, path, library_name=library_name)
+        _verify_flat(path, plate)
+        return file_name
+    cell = plate.cell
+    if plate.prep.maskless:
+        cell = flatten_layer(cell, plate.layer, cell.name)
     if fmt == "oasis":
-        write_oas(plate.cell, path, library_name=library_name)
+        write_oas(cell, path, library_name=library_name)
     else:
-        write_gds(plate.cell, path, library_name=library_name, max_points=plate.prep.max_points)
+        write_gds(cell, path, library_name=library_name, max_points=plate.prep.max_points)
     verify_plate(path, plate)
     return file_name
+
+
+def _verify_flat(path: Path, plate: Plate) -> None:
+    """Read a streamed flat file back (memory-mapped): one flat structure, the polygon
+    count and area of the plate, and nothing a maskless writer would refuse."""
+    summary = read_flat_summary(path, plate.layer.spec, plate.prep.max_points)
+    if not summary.flat:
+        verify_plate(path, plate)  # the general reader says what is wrong
+        return
+    _compare(path, summary.polygons, summary.area_um2, plate)
+    problems = list(summary.problems)
+    if not _WRITER_NAME.match(plate.cell.name) or plate.cell.name.lower() == "main":
+        problems.append(f"cell name {plate.cell.name!r} is not writer-safe")
+    _refuse(path, problems)
 
 
 def verify_plate(path: Path, plate: Plate) -> None:
     """Read a written plate back: count and area must match; maskless data must be flat,
     simple, within the vertex limit and named for the writer."""
-    library = read_layout(path)
+    library = read_layout(path, ours=True)
     cell: gdstk.Cell = top_cell(library)
     stats = layer_stats(cell, plate.layer.spec)
-    expected = plate.written
-    tolerance = 1e-6 * max(1.0, expected.area_um2) + 1e-3 * max(1, expected.polygons)
-    if stats.polygons != expected.polygons or abs(stats.area_um2 - expected.area_um2) > tolerance:
-        raise OutputError(
-            f"{path}: read-back mismatch ({stats.polygons} polygons, {stats.area_um2:.3f} um2; "
-            f"expected {expected.polygons}, {expected.area_um2:.3f} um2)"
-        )
+    _compare(path, stats.polygons, stats.area_um2, plate)
     if not plate.prep.maskless:
         return
     problems = []
@@ -145,6 +168,20 @@ def verify_plate(path: Path, plate: Plate) -> None:
         if not _WRITER_NAME.match(c.name) or c.name.lower() == "main":
             problems.append(f"cell name {c.name!r} is not writer-safe")
     problems += writer_problems(cell.polygons, plate.prep.max_points)
+    _refuse(path, problems)
+
+
+def _compare(path: Path, polygons: int, area_um2: float, plate: Plate) -> None:
+    expected = plate.written
+    tolerance = 1e-6 * max(1.0, expected.area_um2) + 1e-3 * max(1, expected.polygons)
+    if polygons != expected.polygons or abs(area_um2 - expected.area_um2) > tolerance:
+        raise OutputError(
+            f"{path}: read-back mismatch ({polygons} polygons, {area_um2:.3f} um2; "
+            f"expected {expected.polygons}, {expected.area_um2:.3f} um2)"
+        )
+
+
+def _refuse(path: Path, problems: list[str]) -> None:
     if problems:
         shown = "; ".join(problems[:5]) + (
             f"; ... {len(problems) - 5} more" if len(problems) > 5 else ""
@@ -171,28 +208,22 @@ def _reading(recipe: Recipe, plate: Plate) -> tuple[str, str]:
     )
 
 
-def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[str, Any]:
+def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> OrderPlate:
     """The order sheet's record of one plate (or maskless data file)."""
     tone = plate.tone
     reading, instruction = _reading(recipe, plate)
-    (fx0, fy0), (fx1, fy1) = plate.field
+    assert plate.frame is not None
+    (fx0, fy0), (fx1, fy1) = plate.frame.to_written(np.array(plate.field)).tolist()
+    fx0, fx1 = sorted((fx0, fx1))
     field_mm = ((fx1 - fx0) / 1000.0, (fy1 - fy0) / 1000.0)
-    out = recipe.output
-    warnings = []
+    warnings: list[str] = []
     plate_info: dict[str, Any] | None = None
     if not plate.prep.maskless:
-        side = _PLATE_MM[out.plate_size]
-        if max(field_mm) > side - 2 * _PLATE_BORDER_MM:
-            warnings.append(
-                f"field {field_mm[0]:.1f} x {field_mm[1]:.1f} mm exceeds the usable "
-                f"{side - 2 * _PLATE_BORDER_MM:.0f} mm of a {out.plate_size} plate"
-            )
-        plate_info = {
-            "size": out.plate_size,
-            "side_mm": side,
-            "material": out.plate_material,
-            "absorber": "chrome",
-        }
+        plate_info, warnings = plate_sheet(recipe, plate)
+    elif recipe.output.repeat is not None:
+        warnings.append(
+            "output.repeat is not applied to maskless data (one die); step it in the writer's job"
+        )
     critical = plate.critical
     return {
         "layer": plate.layer.name,
@@ -206,6 +237,7 @@ def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[
         "field": "n/a" if plate.prep.maskless else tone.field,
         "reading_sense": reading,
         "mirrored_by_mbfab": plate.prep.mirror_axis_x is not None,
+        "mirror_axis_x_um": plate.frame.mirror_axis_x,
         "instruction": instruction,
         "cd_bias_um": plate.prep.cd_bias_um,
         "grid_um": plate.prep.grid_um,
@@ -219,7 +251,10 @@ def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[
             if critical
             else None
         ),
-        "alignment_marks": plate.marks,
+        "alignment_marks": mark_rows(plate),
+        "alignment_marks_note": marks_note(recipe, plate),
+        "outside_data": plate.frame.outside,
+        "reduction": plate.frame.reduction,
         "polygons": plate.written.polygons,
         "area_um2": round(plate.written.area_um2, 6),
         "field_um": [[fx0, fy0], [fx1, fy1]],
@@ -237,6 +272,6 @@ def order_entry(recipe: Recipe, plate: Plate, file_name: str, fmt: str) -> dict[
     }
 
 
-def render_order(recipe: Recipe, entries: list[dict[str, Any]], target: Target) -> str:
+def render_order(recipe: Recipe, entries: list[OrderPlate], target: Target) -> str:
     """order.md."""
     return render_template("order.md", recipe=recipe, entries=entries, target=target)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +12,14 @@ from markupsafe import Markup
 from mbfab.estimate.run import ratio_label
 from mbfab.layout import BBox, Layer
 from mbfab.layout.preview import preview
+from mbfab.output.platearea import written_view
 from mbfab.output.plates import Plate
 from mbfab.output.render import render_template
 from mbfab.output.svg import ROLE_COLOURS, SvgLayer, svg_picture
 from mbfab.recipe import Recipe
+from mbfab.rules.formats import DrcReport, DrcResult, region_order
 
-__all__ = ["LayerInfo", "layer_infos", "render_report_html"]
+__all__ = ["RULE_COLUMNS", "LayerInfo", "layer_infos", "render_report_html", "rule_rows"]
 
 _GREYS = ("#95a5a6", "#6c7a89", "#bdc3c7", "#7b8a8b")
 GLASS, CHROME = "#eef3f7", "#2c3136"
@@ -77,7 +78,7 @@ def _plate_svg(plate: Plate, data_tone: str) -> str:
     layer = SvgLayer(plate.layer.name, polygons, CHROME if chrome_data else GLASS, 1.0)
     return svg_picture(
         [layer],
-        plate.field,
+        written_view(plate.frame, plate.field) if plate.frame else plate.field,
         background=GLASS if chrome_data else CHROME,
         outlines=shot.outlines,
         width_px=260,
@@ -85,12 +86,72 @@ def _plate_svg(plate: Plate, data_tone: str) -> str:
     )
 
 
-def _rules_rows(rules: Any) -> tuple[list[dict[str, Any]], str]:
-    """Rule results as table rows when they are a list of records, else pretty JSON."""
-    items = rules.get("results", rules.get("violations")) if isinstance(rules, dict) else rules
-    if isinstance(items, list) and all(isinstance(i, dict) for i in items):
-        return items, ""
-    return [], json.dumps(rules, indent=2, sort_keys=True)
+#: Columns of the rule table: heading and the drc.json result key (or a derived one).
+RULE_COLUMNS = (
+    ("rule", "id"),
+    ("severity", "severity"),
+    ("kind", "kind"),
+    ("layers", "layers"),
+    ("required", "required"),
+    ("worst", "worst_shown"),
+    ("violations", "count"),
+    ("result", "status"),
+    ("where (um)", "where"),
+    ("note", "message"),
+)
+
+#: Violation regions listed under a failing rule (the rest are counted in a last row).
+MAX_REGIONS = 20
+
+
+def _amount(value: float | None, unit: str) -> str:
+    return "-" if value is None else f"{value:.4g} {unit}".strip()
+
+
+def _region_rows(result: DrcResult) -> list[dict[str, Any]]:
+    """One row per violation region of a rule (worst first): its count, worst value and
+    centre -- the markers of one region touch or overlap, so people read a place, not a
+    list of edge pairs."""
+    regions = sorted(
+        result["clusters"],
+        key=lambda c: region_order(result["kind"], c["worst"], c["count"], c["id"]),
+    )
+    rows: list[dict[str, Any]] = []
+    for c in regions[:MAX_REGIONS]:
+        x0, y0, x1, y1 = c["box_um"]
+        rows.append(
+            {
+                "row_class": "region",
+                "id": f"region {c['id']}",
+                "count": c["count"],
+                "worst_shown": _amount(c["worst"], result["unit"]),
+                "where": f"({(x0 + x1) / 2:.3f}, {(y0 + y1) / 2:.3f})",
+            }
+        )
+    if len(regions) > MAX_REGIONS:
+        rows.append({"row_class": "region", "id": f"{len(regions) - MAX_REGIONS} more regions"})
+    return rows
+
+
+def rule_rows(drc: DrcReport) -> list[dict[str, Any]]:
+    """drc.json's results as table rows, failing rules first (errors, then warnings), each
+    failing rule followed by its violation regions."""
+    order = {"fail": 0, "warn": 1, "pass": 2}
+    groups = []
+    for result in drc["results"]:
+        failed = result["count"] > 0
+        status = ("fail" if result["severity"] == "error" else "warn") if failed else "pass"
+        row = dict(result) | {
+            "layers": ", ".join(result["layers"]),
+            "required": _amount(result["value"], result["unit"]),
+            "worst_shown": _amount(result["worst"], result["unit"]),
+            "status": status,
+            "row_class": status,
+            "where": "",
+        }
+        groups.append((order[status], [row, *(_region_rows(result) if failed else [])]))
+    groups.sort(key=lambda group: group[0])
+    return [row for _, rows in groups for row in rows]
 
 
 def layer_infos(recipe: Recipe) -> list[LayerInfo]:
@@ -104,9 +165,14 @@ def layer_infos(recipe: Recipe) -> list[LayerInfo]:
 
 
 def render_report_html(
-    report: dict[str, Any], device: gdstk.Cell, recipe: Recipe, plates: Sequence[Plate]
+    report: Mapping[str, Any],
+    device: gdstk.Cell,
+    recipe: Recipe,
+    plates: Sequence[Plate],
+    drc: DrcReport | None = None,
 ) -> str:
-    """The whole page. ``report`` is the report.json dictionary."""
+    """The whole page. ``report`` is the report.json dictionary, ``drc`` the drc.json one
+    (None: the page says there are no rule results)."""
     layers = layer_infos(recipe)
     view = _grow(tuple(map(tuple, device.bounding_box())))  # type: ignore[arg-type]
     stack_svg, stack_note = _stack_svg(device, layers, view)
@@ -119,8 +185,6 @@ def render_report_html(
         for plate in plates
     ]
     legend = [{"info": info, "colour": _colour(info.role, i)} for i, info in enumerate(layers)]
-    rules = report.get("rules")
-    rule_rows, rules_json = _rules_rows(rules) if rules is not None else ([], "")
     return render_template(
         "report.html",
         report=report,
@@ -129,9 +193,8 @@ def render_report_html(
         stack_note=stack_note,
         legend=legend,
         plates=plate_cards,
-        rules=rules,
-        rule_rows=rule_rows,
-        rule_columns=list(dict.fromkeys(k for row in rule_rows for k in row)),
-        rules_json=rules_json,
+        drc=drc,
+        rule_rows=rule_rows(drc) if drc is not None else [],
+        rule_columns=RULE_COLUMNS,
         ratio_label=ratio_label,
     )

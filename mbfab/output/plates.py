@@ -1,6 +1,8 @@
 """Mask plates: one top cell per layer, made by the data-preparation pipeline
 
-    extract -> bias -> tone -> (maskless: flatten, simple pieces) -> mirror -> snap -> fracture
+    extract -> bias -> tone (a complement keeps arrays) -> step-and-repeat -> mirror
+            -> reduction -> snap -> (maskless: simple pieces) -> fracture
+            -> (maskless: written flat, streamed from the hierarchy)
 
 The tone decision (:mod:`mbfab.output.tone`) says whether the polygons are the drawn
 features or their complement in the field; the geometry operations live in
@@ -14,30 +16,33 @@ from dataclasses import field as dc_field
 
 import gdstk
 
+from mbfab.errors import SettingError
 from mbfab.layout import (
     DBU_UM,
     GDS_MAX_POINTS,
     BBox,
     Layer,
     LayerStats,
-    boolean,
     bounding_box,
     cell_name,
     extract_layer,
     layer_stats,
-    rectangle,
     uses_hierarchy,
 )
+from mbfab.layout.complement import complement
 from mbfab.layout.critical import Narrowest, narrowest
 from mbfab.layout.dataprep import (
     cells_below,
-    flatten_layer,
     fracture_in_place,
     mirror_x,
-    simple_pieces,
+    simple_in_place,
     size_in_place,
     snap_in_place,
 )
+from mbfab.layout.marks import MarkPlacement
+from mbfab.layout.plateframe import PlateFrame, StepRepeat, scaled
+from mbfab.layout.sizing import sizing_change
+from mbfab.output.platearea import complement_extent, plate_frame, stepped
 from mbfab.output.tone import PlateTone, Polarity, ToneMode, decide_tone
 
 __all__ = [
@@ -60,6 +65,8 @@ class PlateRequest:
     process: str
     polarity: str
     top_name: str
+    #: Alignment marks of the mask layout in which this layer takes part.
+    marks: tuple[MarkPlacement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,12 @@ class PrepSettings:
     mirror_axis_x: float | None = None
     #: Maskless writer: flat, exposed area, simple polygons only.
     maskless: bool = False
+    #: Extent of the written data on the wafer: the plate's usable area (None: the field).
+    window: BBox | None = None
+    #: Step-and-repeat of the die over the plate (None: one die).
+    repeat: StepRepeat | None = None
+    #: Written size / wafer size (5 for a 5x reticle).
+    reduction: float = 1.0
 
 
 @dataclass
@@ -90,18 +103,16 @@ class Plate:
     prep: PrepSettings = dc_field(default_factory=PrepSettings)
     #: Narrowest line or space of the (biased) features, in written coordinates.
     critical: Narrowest | None = None
-    #: Cells whose names say they hold alignment marks.
-    marks: list[str] = dc_field(default_factory=list)
+    #: Alignment marks this plate carries (wafer coordinates of the single die).
+    marks: list[MarkPlacement] = dc_field(default_factory=list)
     #: What the data preparation changed or repaired.
     messages: list[str] = dc_field(default_factory=list)
+    #: How the written data read: polygon tone, tone beyond the data, mirror, reduction.
+    frame: PlateFrame | None = None
 
 
-class PrepError(ValueError):
+class PrepError(SettingError):
     """Data preparation cannot make a sound plate; ``key_path`` names the recipe setting."""
-
-    def __init__(self, message: str, key_path: tuple[str, ...]) -> None:
-        super().__init__(message)
-        self.key_path = key_path
 
 
 class BiasRemovesFeatures(PrepError):
@@ -138,6 +149,7 @@ def make_plate(
     messages: list[str] = []
     measured = cell if features is None else extract_layer(features, spec, "CD_MEASURE")
     if prep.cd_bias_um:
+        _check_bias(measured, layer, prep.cd_bias_um)
         had_features = layer_stats(measured, spec).polygons > 0
         for target in {id(cell): cell, id(measured): measured}.values():
             size_in_place(target, layer, prep.cd_bias_um / 2.0)
@@ -148,7 +160,7 @@ def make_plate(
             )
         messages.append(f"CD bias {prep.cd_bias_um:+g} um (each edge {prep.cd_bias_um / 2:+g} um)")
     critical = _critical(measured, prep)
-    if critical is not None and prep.grid_um > critical.width_um / 2:
+    if critical is not None and prep.grid_um > critical.width_um / 2:  # both as written
         # Snapping moves a vertex by up to half a grid step: a feature narrower than two steps
         # can collapse or double in width.
         raise PrepError(
@@ -158,30 +170,52 @@ def make_plate(
         )
     if prep.maskless:
         # A writer exposes its polygons: they must be the exposed area (a mask's clear area).
+        # The plate keeps its hierarchy here; the file is written flat (streamed).
         tone = replace(tone, data="clear", inverted=tone.chrome == "feature")
-        cell = flatten_layer(cell, layer, request.top_name)
     if tone.inverted:
-        drawn_polygons = cell.get_polygons(layer=spec[0], datatype=spec[1])
-        (fx0, fy0), (fx1, fy1) = field
-        window = rectangle(fx0, fy0, fx1, fy1, layer)
-        cell = gdstk.Cell(request.top_name)
-        cell.add(*boolean(window, drawn_polygons, "not", layer))
+        # The complement keeps the lattice as an array of tile complements (plus a border).
+        extent = complement_extent(field, prep.window, prep.repeat)
+        cell = complement(cell, layer, extent, request.top_name)
+    cell = stepped(cell, layer, tone, prep.window, prep.repeat)
     if prep.mirror_axis_x is not None and not prep.maskless:
         cell = mirror_x(cell, prep.mirror_axis_x, f"{request.top_name}_UNMIRRORED")
         messages.append(f"mirrored about x = {prep.mirror_axis_x:g} um")
+    if prep.reduction != 1.0:
+        cell = scaled(cell, prep.reduction)
+        messages.append(f"scaled {prep.reduction:g}x for a {prep.reduction:g}:1 projection tool")
     snap_in_place(cell, prep.grid_um)
     if prep.maskless:
-        pieces, repaired = simple_pieces(cell.polygons, layer, prep.grid_um)
-        cell = gdstk.Cell(request.top_name)
-        cell.add(*pieces)
-        messages += repaired
+        messages += simple_in_place(cell, layer, prep.grid_um)
     fracture_in_place(cell, prep.max_points, prep.grid_um)
     bbox = bounding_box(cell) if cell.polygons or cell.references else None
-    marks = sorted(
-        c.name for c in cells_below(cell) if any(w in c.name.upper() for w in ("MARK", "ALIGN"))
-    )
     written = layer_stats(cell, spec)
-    return Plate(layer, cell, tone, field, drawn, written, bbox, prep, critical, marks, messages)
+    mirror = None if prep.maskless else prep.mirror_axis_x
+    frame = plate_frame(
+        tone, prep.window or field, mirror, prep.reduction, prep.repeat, prep.maskless
+    )
+    marks = list(request.marks)
+    return Plate(
+        layer, cell, tone, field, drawn, written, bbox, prep, critical, marks, messages, frame
+    )
+
+
+def _check_bias(features: gdstk.Cell, layer: Layer, bias_um: float) -> None:
+    """A CD bias may move edges; it must not join features that were apart (a space that
+    closes shorts two nets) nor cut or remove some of them."""
+    change = sizing_change(features, layer.spec, bias_um / 2.0)
+    if change is None or change.after == 0:  # nothing left: BiasRemovesFeatures says so
+        return
+    x, y = change.location
+    what = {
+        "joins": f"closes the {change.width_um:g} um space",
+        "splits": f"cuts a line narrower than {change.width_um:g} um",
+        "removes": "removes a feature",
+    }[change.kind]
+    raise PrepError(
+        f"a CD bias of {bias_um:+g} um {what} at ({x:g}, {y:g}) um on layer {layer.name} "
+        f"({change.before} separate pieces become {change.after})",
+        ("output", "bias", layer.name),
+    )
 
 
 def _critical(cell: gdstk.Cell, prep: PrepSettings) -> Narrowest | None:
@@ -194,10 +228,11 @@ def _critical(cell: gdstk.Cell, prep: PrepSettings) -> Narrowest | None:
             best = result
     if best is None:
         return None
+    x, y = best.location
     if prep.mirror_axis_x is not None and not prep.maskless:
-        x, y = best.location
-        best = replace(best, location=(round(2 * prep.mirror_axis_x - x, 3), y))
-    return best
+        x = 2 * prep.mirror_axis_x - x
+    r = prep.reduction
+    return replace(best, width_um=best.width_um * r, location=(round(r * x, 3), round(r * y, 3)))
 
 
 def plate_cell_name(recipe_name: str, layer_name: str) -> str:

@@ -52,8 +52,59 @@ def _path(points: np.ndarray, step: float = 0.001) -> str:
     keep = np.any(q != np.roll(q, 1, axis=0), axis=1)
     q = q[keep] if keep.any() else q[:1]
     digits = max(0, -int(np.floor(np.log10(step))))
-    coords = " ".join(f"{x * step:.{digits}f},{-y * step:.{digits}f}" for x, y in q)
+    values = np.column_stack((q[:, 0] * step, -q[:, 1] * step)).ravel()
+    # One format string for the whole path: a dozen times faster than a join of f-strings.
+    coords = " ".join([f"%.{digits}f,%.{digits}f"] * len(q)) % tuple(values.tolist())
     return f"M{coords}Z"
+
+
+def _paths(polygons: Sequence[np.ndarray], step: float) -> str:
+    """``"".join(_path(p, step) for p in polygons)``, for thousands of polygons at once
+    (numpy over all their points instead of a dozen small-array calls per polygon)."""
+    if not polygons:
+        return ""
+    counts = np.array([len(p) for p in polygons])
+    points = np.concatenate([np.asarray(p, dtype=np.float64) for p in polygons])
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    low = np.minimum.reduceat(points, starts, axis=0)
+    high = np.maximum.reduceat(points, starts, axis=0)
+    small = np.all(high - low < 2 * step, axis=1)
+    if small.any():  # their bounding box instead, as _path draws them
+        owner = np.repeat(np.arange(len(polygons)), counts)
+        boxes = np.stack(
+            (
+                low,
+                np.column_stack((high[:, 0], low[:, 1])),
+                high,
+                np.column_stack((low[:, 0], high[:, 1])),
+            ),
+            axis=1,
+        )[small].reshape(-1, 2)
+        owner = np.concatenate((owner[~small[owner]], np.repeat(np.flatnonzero(small), 4)))
+        order = np.argsort(owner, kind="stable")
+        points = np.concatenate(
+            (points[~small[np.repeat(np.arange(len(polygons)), counts)]], boxes)
+        )[order]
+        counts = np.where(small, 4, counts)
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    q = np.round(points / step).astype(np.int64)
+    previous = np.arange(len(q)) - 1
+    previous[starts] = starts + counts - 1  # each polygon's first point follows its last
+    keep = np.any(q != q[previous], axis=1)
+    kept = np.add.reduceat(keep.astype(np.int64), starts)
+    keep[starts[kept == 0]] = True  # all points equal: keep the first
+    q, counts = q[keep], np.where(kept == 0, 1, kept)
+    digits = max(0, -int(np.floor(np.log10(step))))
+    pair = f"%.{digits}f,%.{digits}f"
+    template = "".join("M" + " ".join([pair] * int(n)) + "Z" for n in counts)
+    values = np.column_stack((q[:, 0] * step, -q[:, 1] * step)).ravel()
+    return template % tuple(values.tolist())
+
+
+def _each_path(polygons: Sequence[np.ndarray], step: float) -> list[str]:
+    """``[_path(p, step) for p in polygons]``, formatted together."""
+    joined = _paths(polygons, step)
+    return ["M" + d + "Z" for d in joined[1:-1].split("ZM")] if joined else []
 
 
 def svg_picture(
@@ -88,15 +139,15 @@ def svg_picture(
     for layer in layers:
         if not layer.polygons:
             continue
-        d = "".join(_path(p, step) for p in layer.polygons)
+        d = _paths(layer.polygons, step)
         parts.append(
             f'<path fill="{escape(layer.fill)}" fill-opacity="{layer.opacity:.2f}" '
             f'fill-rule="evenodd" d="{d}"><title>{escape(layer.name)}</title></path>'
         )
-    for outline in outlines:
+    for d in _each_path(outlines, step):
         parts.append(
             f'<path fill="none" stroke="#555" stroke-dasharray="4 3" stroke-width="1" '
-            f'vector-effect="non-scaling-stroke" d="{_path(outline, step)}"/>'
+            f'vector-effect="non-scaling-stroke" d="{d}"/>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from mbfab.errors import UnitError
 from mbfab.layout.grid import DBU_UM
-from mbfab.units import parse_length
+from mbfab.units import LENGTH_UNITS_UM, parse_length
 
 __all__ = [
+    "LENGTH_PATTERN",
     "STRICT",
     "Length",
     "NonNegativeLength",
@@ -66,7 +67,15 @@ def _non_negative(value: float) -> float:
     return value
 
 
+#: What a recipe may write for a length (JSON Schema of the input): a number in the recipe's
+#: ``units``, or a number with its unit.
+LENGTH_PATTERN = (
+    r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*(" + "|".join(LENGTH_UNITS_UM) + r")?\s*$"
+)
+LengthInput = float | Annotated[str, StringConstraints(pattern=LENGTH_PATTERN)]
+_LENGTH = BeforeValidator(to_micrometres, json_schema_input_type=LengthInput)
+
 #: A length: a number in the recipe's ``units`` or a string such as ``"500 nm"``; stored in um.
-Length = Annotated[float, BeforeValidator(to_micrometres)]
-PositiveLength = Annotated[float, BeforeValidator(to_micrometres), AfterValidator(_positive)]
-NonNegativeLength = Annotated[float, BeforeValidator(to_micrometres), AfterValidator(_non_negative)]
+Length = Annotated[float, _LENGTH]
+PositiveLength = Annotated[float, _LENGTH, AfterValidator(_positive)]
+NonNegativeLength = Annotated[float, _LENGTH, AfterValidator(_non_negative)]

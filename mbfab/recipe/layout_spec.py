@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator
 
 from mbfab.recipe.describe import is_length_field
 from mbfab.recipe.design_params import DesignParams, Problem
@@ -64,13 +64,35 @@ class WaferSpec(BaseModel):
     model_config = STRICT
 
     diameter: PositiveLength = Field(100_000.0, description="substrate diameter")
-    flat: NonNegativeLength = Field(32_500.0, description="primary flat length (0: none)")
-    edge_exclusion: NonNegativeLength = Field(3_000.0, description="unusable rim")
+    flat: NonNegativeLength = Field(
+        32_500.0, validate_default=True, description="primary flat length (0: none)"
+    )
+    edge_exclusion: NonNegativeLength = Field(
+        3_000.0, validate_default=True, description="unusable rim"
+    )
     die: tuple[PositiveLength, PositiveLength] | None = Field(
         None, description="die [width, height] (default: the marked device, rounded up)"
     )
     street: NonNegativeLength = Field(100.0, description="dicing street between dies")
     sweep: list[SweepSpec] = Field(default_factory=list, description="parameters varied by die")
+
+    @field_validator("flat")
+    @classmethod
+    def _flat_fits(cls, flat: float, info: ValidationInfo) -> float:
+        diameter = info.data.get("diameter")
+        if diameter is not None and flat >= diameter:
+            raise ValueError(f"a flat of {flat:g} um does not fit a {diameter:g} um wafer")
+        return flat
+
+    @field_validator("edge_exclusion")
+    @classmethod
+    def _rim_leaves_room(cls, rim: float, info: ValidationInfo) -> float:
+        diameter = info.data.get("diameter")
+        if diameter is not None and 2 * rim >= diameter:
+            raise ValueError(
+                f"an edge exclusion of {rim:g} um leaves nothing of a {diameter:g} um wafer"
+            )
+        return rim
 
 
 Variant = tuple[str, DesignParams]

@@ -13,9 +13,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from mbfab.errors import InputError, RecipeError, did_you_mean
+from mbfab.recipe.budget import budget_problems
 from mbfab.recipe.catalog import Resist, normalise_name, resist_library
 from mbfab.recipe.design_params import DESIGN_PARAMS
 from mbfab.recipe.layout_spec import design_variants, layout_problems
+from mbfab.recipe.plausible import unit_slips
 from mbfab.recipe.schema import Recipe
 from mbfab.recipe.yamlsource import SourceMap, load_yaml
 from mbfab.units import LENGTH_UNITS_UM
@@ -31,6 +33,8 @@ class LoadedRecipe:
     path: Path
     sha256: str
     source: SourceMap
+    #: Located warnings (likely unit slips); they never stop a compile.
+    warnings: tuple[InputError, ...] = ()
 
     def resist(self, layer_name: str) -> Resist:
         """The library resist of layer ``layer_name``."""
@@ -43,7 +47,8 @@ def load_recipe(path: Path | str) -> LoadedRecipe:
     document = load_yaml(path)
     recipe = validate_recipe_data(document.data, document.source)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return LoadedRecipe(recipe=recipe, path=path, sha256=digest, source=document.source)
+    warnings = tuple(unit_slips(recipe, document.data, document.source))
+    return LoadedRecipe(recipe, path, digest, document.source, warnings)
 
 
 def validate_recipe_data(data: Any, source: SourceMap) -> Recipe:
@@ -53,7 +58,7 @@ def validate_recipe_data(data: Any, source: SourceMap) -> Recipe:
             [source.error((), "a recipe must be a mapping of keys (mbfab, name, ...)")]
         )
     units = data.get("units", "um")
-    context = {"units": units if units in LENGTH_UNITS_UM else "um"}
+    context = {"units": units if isinstance(units, str) and units in LENGTH_UNITS_UM else "um"}
     try:
         recipe = Recipe.model_validate(data, context=context)
     except ValidationError as exc:
@@ -156,8 +161,9 @@ def _model_of(annotation: Any, node: Any) -> Any:
     if origin in (list, tuple):
         return _model_of(typing.get_args(annotation)[0], node)
     if origin in (typing.Union, types.UnionType):
-        if isinstance(node, dict) and node.get("kind") in DESIGN_PARAMS:
-            return DESIGN_PARAMS[node["kind"]]
+        kind = node.get("kind") if isinstance(node, dict) else None
+        if isinstance(kind, str) and kind in DESIGN_PARAMS:
+            return DESIGN_PARAMS[kind]
         for arg in typing.get_args(annotation):
             if isinstance(arg, type) and issubclass(arg, BaseModel):
                 return arg
@@ -167,6 +173,16 @@ def _model_of(annotation: Any, node: Any) -> Any:
             return found
         return annotation
     return None
+
+
+def _reach(recipe: Recipe) -> tuple[float, tuple[str | int, ...]]:
+    """The largest distance a clearance rule measures, and where the recipe sets it: the
+    tool's overlay (enclosure and collector rules) or a value in ``rules:``."""
+    found: tuple[float, tuple[str | int, ...]] = (recipe.tool.overlay, ("tool", "overlay"))
+    for index, rule in enumerate(recipe.rules):
+        if rule.value is not None and rule.kind not in ("width", "space", "area"):
+            found = max(found, (rule.value, ("rules", index, "value")), key=lambda r: r[0])
+    return found
 
 
 def _cross_check(recipe: Recipe, source: SourceMap) -> list[InputError]:
@@ -222,6 +238,19 @@ def _cross_check(recipe: Recipe, source: SourceMap) -> list[InputError]:
         recipe.seal,
     ):
         problems.append(source.error(path, message))
+    if not problems:
+        out = recipe.output
+        problems += [
+            source.error(path, message)
+            for path, message in budget_problems(
+                recipe.design,
+                recipe.wafer,
+                _reach(recipe),
+                out.max_shapes,
+                out.max_dies,
+                out.max_pairs,
+            )
+        ]
     if recipe.wafer is not None and not problems:
         _, swept = design_variants(recipe.design, recipe.wafer.sweep, recipe.units)
         problems += [source.error(("wafer", "sweep", *path), message) for path, message in swept]

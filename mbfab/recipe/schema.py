@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from mbfab.errors import did_you_mean
 from mbfab.recipe.catalog import normalise_name, resist_library
@@ -29,6 +29,7 @@ __all__ = [
     "LayerSpec",
     "OutputSpec",
     "Recipe",
+    "RepeatSpec",
     "RuleSpec",
     "ToolSpec",
     "TravelerSpec",
@@ -86,6 +87,13 @@ class ToolSpec(BaseModel):
     na: float | None = Field(None, gt=0, lt=1.5, description="numerical aperture (projection)")
     k1: float = Field(0.6, gt=0, le=2, description="process factor k1 (projection)")
     min_feature: PositiveLength | None = Field(None, description="smallest feature (maskless)")
+    reduction: float = Field(
+        1.0,
+        ge=1,
+        le=10,
+        description="projection reduction (reticle size : wafer size), e.g. 4 or 5 for a "
+        "4x/5x stepper reticle; 1 for contact, proximity and maskless tools",
+    )
 
 
 class TravelerSpec(BaseModel):
@@ -137,14 +145,27 @@ class LayerSpec(BaseModel):
         return value
 
 
+#: How many layers each kind of recipe rule takes (the rule engine's own table agrees; a
+#: test keeps them in step).
+RULE_KIND_LAYERS = {"width": 1, "space": 1, "separation": 2, "enclosure": 2, "area": 1}
+RuleKind = Literal["width", "space", "separation", "enclosure", "area"]
+
+
 class RuleSpec(BaseModel):
     """A rule the recipe adds or overrides (rule IDs are stable across releases)."""
 
     model_config = STRICT
 
     id: str = Field(pattern=r"^[A-Z][A-Z0-9]*(\.[A-Z0-9]+)+$")
-    kind: Literal["width", "space", "separation", "enclosure", "area"] | None = None
-    layers: list[str] = Field(default_factory=list)
+    kind: RuleKind | None = Field(
+        None, description="a new rule's kind (an override of a default rule leaves it out)"
+    )
+    layers: list[str] = Field(
+        default_factory=list,
+        validate_default=True,
+        description="a new rule's layers by name: one for width, space and area; two for "
+        "separation and enclosure (enclosure: the outer layer first, then the inner one)",
+    )
     value: NonNegativeLength | None = None
     severity: Literal["error", "warning"] = "error"
     enabled: bool = True
@@ -154,6 +175,33 @@ class RuleSpec(BaseModel):
         description="width/space/separation/enclosure: how distance is measured (KLayout's "
         "metrics); default: projection for width and space (faceted curves are measured "
         "across, not at chords), euclidian for separation and enclosure",
+    )
+
+    @field_validator("layers")
+    @classmethod
+    def _layer_count(cls, layers: list[str], info: ValidationInfo) -> list[str]:
+        kind = info.data.get("kind")
+        if kind is not None and len(layers) != RULE_KIND_LAYERS[kind]:
+            wanted = RULE_KIND_LAYERS[kind]
+            raise ValueError(
+                f"a {kind} rule takes {wanted} layer{'s' if wanted > 1 else ''}, got {len(layers)}"
+            )
+        return layers
+
+
+class RepeatSpec(BaseModel):
+    """Step-and-repeat of the die over the plate (a mask for a contact or proximity aligner
+    carrying many dies, or a reticle with several)."""
+
+    model_config = STRICT
+
+    pitch: tuple[PositiveLength, PositiveLength] | None = Field(
+        None,
+        description="die pitch [x, y] on the wafer (default: the die's field, its bounding "
+        "box plus output.field_margin on each side)",
+    )
+    count: tuple[Annotated[int, Field(ge=1)], Annotated[int, Field(ge=1)]] | None = Field(
+        None, description="dies [columns, rows] (default: as many as fit the usable plate area)"
     )
 
 
@@ -172,6 +220,21 @@ class OutputSpec(BaseModel):
     )
     grid: PositiveLength = Field(0.001, description="mask address grid")
     max_points: int = Field(8190, ge=4, le=8190, description="vertex limit per polygon")
+    max_shapes: int = Field(
+        5_000_000,
+        ge=1,
+        description="refuse a design of more placed shapes than this (every array instance "
+        "counts; about 0.4 kB and 4.5 us each), estimated before anything is drawn",
+    )
+    max_dies: int = Field(
+        100_000, ge=1, description="refuse a wafer of more dies (or sweep variants) than this"
+    )
+    max_pairs: int = Field(
+        10_000_000,
+        ge=1,
+        description="refuse rule checks that would compare more pairs of array features "
+        "than this (features within the overlay or a clearance rule of each other)",
+    )
     combined: bool = Field(True, description="also write <name>.gds with every layer")
     revision: str = Field("A", pattern=r"^[A-Za-z0-9._-]{1,16}$")
     target: Literal["mask", "maskless"] | None = Field(
@@ -187,6 +250,9 @@ class OutputSpec(BaseModel):
     )
     plate_size: Literal["3in", "4in", "5in", "6in", "7in", "9in"] = "5in"
     plate_material: Literal["soda-lime", "quartz"] = "soda-lime"
+    repeat: RepeatSpec | None = Field(
+        None, description="step the die over the plate's usable area (null: one die)"
+    )
 
     @field_validator("grid")
     @classmethod

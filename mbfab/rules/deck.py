@@ -72,7 +72,7 @@ def parse_deck(data: Any, source: SourceMap) -> Deck:
             source.error(("mbfab-rules",), f"deck format version must be {DECK_VERSION}")
         )
     units = data.get("units", "um")
-    if units not in LENGTH_UNITS_UM:
+    if not isinstance(units, str) or units not in LENGTH_UNITS_UM:
         problems.append(source.error(("units",), f"unknown length unit {units!r}; use nm, um, mm"))
         units = "um"
     layers = _layers(data.get("layers", {}), source, problems)
@@ -142,7 +142,7 @@ def _rule(
     if not RULE_ID.match(rule_id):
         problems.append(source.error((*path, "id"), "rule IDs look like WIDTH.CC.1"))
     kind = entry.get("kind")
-    if kind not in GEOMETRIC_KINDS:
+    if not isinstance(kind, str) or kind not in GEOMETRIC_KINDS:
         problems.append(
             source.error(
                 (*path, "kind"),
@@ -157,14 +157,14 @@ def _rule(
         )
     value = _value(kind, entry.get("value"), units, (*path, "value"), source, problems)
     severity = entry.get("severity", "error")
-    if severity not in ("error", "warning"):
+    if not isinstance(severity, str) or severity not in ("error", "warning"):
         problems.append(source.error((*path, "severity"), "severity is error or warning"))
     metric = entry.get("metric", "euclidian")
     if "metric" in entry and kind not in METRIC_KINDS:
         problems.append(
             source.error((*path, "metric"), f"metric applies to {', '.join(METRIC_KINDS)} only")
         )
-    elif metric not in METRICS:
+    elif not isinstance(metric, str) or metric not in METRICS:
         problems.append(
             source.error(
                 (*path, "metric"), f"unknown metric {metric!r}{did_you_mean(str(metric), METRICS)}"

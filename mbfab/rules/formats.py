@@ -25,23 +25,33 @@ markers touch or overlap, with their count and worst value; each marker names it
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final, Literal
 from xml.etree import ElementTree as ET
+
+from pydantic import ConfigDict, with_config
+from typing_extensions import TypedDict
 
 from mbfab.rules.model import METRIC_KINDS, Cluster, Finding, Marker
 
 __all__ = [
     "DRC_SCHEMA",
+    "DrcCluster",
+    "DrcMarker",
+    "DrcReport",
+    "DrcResult",
+    "DrcSummary",
     "exit_status",
-    "region_rows",
+    "region_order",
+    "to_dict",
     "to_json",
     "to_junit",
     "to_lyrdb",
     "to_table",
 ]
 
-DRC_SCHEMA = "mbfab-drc/1"
+DRC_SCHEMA: Final = "mbfab-drc/1"
 
 
 def exit_status(findings: Sequence[Finding], strict: bool = False) -> int:
@@ -52,7 +62,70 @@ def exit_status(findings: Sequence[Finding], strict: bool = False) -> int:
     return 0
 
 
-def _summary(findings: Sequence[Finding]) -> dict[str, Any]:
+@with_config(ConfigDict(extra="forbid"))
+class DrcSummary(TypedDict):
+    """drc.json ``summary`` (also report.json ``drc``)."""
+
+    rules: int
+    errors: int
+    warnings: int
+    violations: int
+    clean: bool
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcMarker(TypedDict):
+    """An edge pair (the first edge's two ends, then the second's) or a polygon, in um, and
+    the violation region it belongs to (0: none)."""
+
+    points_um: list[list[float]]
+    measured: float | None
+    shape: Literal["edge-pair", "polygon"]
+    cluster: int
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcCluster(TypedDict):
+    """A violation region: markers of one rule that touch or overlap."""
+
+    id: int
+    count: int
+    worst: float | None
+    box_um: list[float]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcResult(TypedDict):
+    """drc.json ``results[]``: one rule and what it found."""
+
+    id: str
+    kind: str
+    layers: list[str]
+    value: float | None
+    unit: str
+    severity: Literal["error", "warning"]
+    description: str
+    metric: Literal["euclidian", "square", "projection"] | None
+    source: str
+    count: int
+    worst: float | None
+    message: str
+    seconds: float | None
+    clusters: list[DrcCluster]
+    markers: list[DrcMarker]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DrcReport(TypedDict):
+    """drc.json (``mbfab-drc/1``)."""
+
+    schema: Literal["mbfab-drc/1"]
+    layout: str
+    summary: DrcSummary
+    results: list[DrcResult]
+
+
+def _summary(findings: Sequence[Finding]) -> DrcSummary:
     errors = sum(1 for f in findings if f.failed and f.rule.severity == "error")
     warnings = sum(1 for f in findings if f.failed and f.rule.severity == "warning")
     return {
@@ -64,9 +137,9 @@ def _summary(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
-def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> dict[str, Any]:
+def to_dict(findings: Sequence[Finding], layout: str, timings: bool = True) -> DrcReport:
     """The JSON report as a dict; ``timings=False`` drops run times (for reproducible files)."""
-    results = []
+    results: list[DrcResult] = []
     for f in findings:
         r = f.rule
         results.append(
@@ -118,13 +191,16 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:.4g} {unit}".strip()
 
 
+def region_order(kind: str, worst: float | None, count: int, ident: int) -> tuple[Any, ...]:
+    """Sort key of a violation region of a rule of ``kind``: worst first (the smallest
+    measured value, the largest for vertices and overlap), then the most violations."""
+    sign = -1.0 if kind in ("vertices", "overlap") else 1.0
+    return (worst is None, sign * (worst or 0.0), -count, ident)
+
+
 def _regions(f: Finding) -> list[Cluster]:
     """A finding's violation regions, worst first (then the most violations)."""
-    sign = -1.0 if f.rule.kind in ("vertices", "overlap") else 1.0
-    return sorted(
-        f.clusters,
-        key=lambda c: (c.worst is None, sign * (c.worst or 0.0), -c.count, c.id),
-    )
+    return sorted(f.clusters, key=lambda c: region_order(f.rule.kind, c.worst, c.count, c.id))
 
 
 def to_table(findings: Sequence[Finding], max_markers: int = 10) -> list[str]:
@@ -168,41 +244,27 @@ def to_table(findings: Sequence[Finding], max_markers: int = 10) -> list[str]:
     return lines
 
 
-def region_rows(findings: Sequence[Finding], max_regions: int = 20) -> list[dict[str, Any]]:
-    """The rule results as table rows for the HTML report: one row per rule, then one per
-    violation region of a failed rule (at most ``max_regions``)."""
-    rows: list[dict[str, Any]] = []
-    for f in findings:
-        r = f.rule
-        rows.append(
-            {
-                "rule": r.id,
-                "severity": r.severity,
-                "layers": r.layer_names,
-                "status": ("fail" if r.severity == "error" else "warn") if f.failed else "pass",
-                "violations": f.count,
-                "regions": len(f.clusters),
-                "worst": _fmt(f.worst, r.unit) if f.failed else "",
-                "required": _fmt(r.value, r.unit),
-                "where (um)": "",
-            }
-        )
-        for c in _regions(f)[:max_regions]:
-            x, y = c.location
-            rows.append(
-                {
-                    "rule": "",
-                    "severity": "",
-                    "layers": "",
-                    "status": f"region {c.id}",
-                    "violations": c.count,
-                    "regions": "",
-                    "worst": _fmt(c.worst, r.unit),
-                    "required": "",
-                    "where (um)": f"({x:.3f}, {y:.3f})",
-                }
-            )
-    return rows
+#: Characters XML 1.0 cannot hold, even escaped (C0 controls but tab, LF, CR; U+FFFE/F;
+#: lone surrogates).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with each character XML cannot hold written as ``\\xNN`` / ``\\uNNNN``."""
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _xml(root: ET.Element) -> str:
+    """Serialise ``root`` as well-formed XML whatever its text holds (rule descriptions and
+    layout names are user text)."""
+    for element in root.iter():
+        if element.text:
+            element.text = _xml_safe(element.text)
+        if element.tail:
+            element.tail = _xml_safe(element.tail)
+        for key, value in element.attrib.items():
+            element.attrib[key] = _xml_safe(value)
+    return ET.tostring(root, encoding="unicode") + "\n"
 
 
 def to_junit(findings: Sequence[Finding], layout: str) -> str:
@@ -236,7 +298,7 @@ def to_junit(findings: Sequence[Finding], layout: str) -> str:
                 message=f"{f.rule.description}: {f.count} violation(s){where} {f.message}".strip(),
             )
             failure.text = f"required {_fmt(f.rule.value, f.rule.unit)}"
-    return ET.tostring(suite, encoding="unicode") + "\n"
+    return _xml(suite)
 
 
 def to_lyrdb(findings: Sequence[Finding], layout: str, top_cell: str = "TOP") -> str:
@@ -281,4 +343,4 @@ def to_lyrdb(findings: Sequence[Finding], layout: str, top_cell: str = "TOP") ->
                 ET.SubElement(values, "value").text = f"float: {m.measured:.6g}"
             if m.cluster:
                 ET.SubElement(values, "value").text = f"text: 'region {m.cluster}'"
-    return ET.tostring(db, encoding="unicode") + "\n"
+    return _xml(db)

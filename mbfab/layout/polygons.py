@@ -76,10 +76,11 @@ def box_pairs(
     """Index pairs whose boxes ``(xmin, ymin, xmax, ymax)`` come within ``reach`` (closer
     than ``reach`` on both axes with ``strict``).
 
-    A sweep over x (sorted, searchsorted ranges) then a y filter; the few boxes much wider
-    than the rest (the long edges of a large plate) are swept over y instead, so they do not
-    make every box a candidate of every other. With ``same`` both sets are the same and each
-    unordered pair is returned once (``i < j``).
+    A sweep along one axis (sorted, searchsorted ranges) then a filter on the other; the
+    axis is the one that makes fewer candidates (a column of boxes is swept over y). The few
+    boxes much wider than the rest (the long edges of a large plate) are swept apart, so
+    they do not make every box a candidate of every other. With ``same`` both sets are the
+    same and each unordered pair is returned once (``i < j``).
     """
     empty = np.zeros(0, dtype=np.int64)
     if len(box_a) == 0 or len(box_b) == 0:
@@ -92,9 +93,9 @@ def box_pairs(
     if not wide.any():
         return _sweep(box_a, box_b, reach, same, strict)
     out_i, out_j = [], []
-    for part, axis in ((~wide, 0), (wide, 1)):
+    for part in (~wide, wide):
         idx = np.flatnonzero(part)
-        i, j = _sweep(box_a, box_b[idx], reach, False, strict, axis)
+        i, j = _sweep(box_a, box_b[idx], reach, False, strict)
         j = idx[j]
         if same:
             keep = i < j
@@ -104,19 +105,26 @@ def box_pairs(
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
-def _sweep(
-    box_a: F64, box_b: F64, reach: float, same: bool, strict: bool, axis: int = 0
-) -> tuple[I64, I64]:
-    """Candidate pairs by sorting ``box_b`` along ``axis``, then the exact box test."""
+def _ranges(box_a: F64, box_b: F64, reach: float, axis: int) -> tuple[I64, I64, I64]:
+    """``box_b``'s order along ``axis`` and, for each ``a`` box, the range of sorted ``b``
+    boxes that may reach it (the longest ``b`` box bounds how far before ``a`` one may
+    start)."""
+    order = np.argsort(box_b[:, axis], kind="stable")
+    start = box_b[order, axis]
+    longest = float(np.max(box_b[:, axis + 2] - box_b[:, axis]))
+    lo = np.searchsorted(start, box_a[:, axis] - reach - longest, side="left")
+    hi = np.searchsorted(start, box_a[:, axis + 2] + reach, side="right")
+    return order, lo, np.maximum(hi - lo, 0)
+
+
+def _sweep(box_a: F64, box_b: F64, reach: float, same: bool, strict: bool) -> tuple[I64, I64]:
+    """Candidate pairs by sorting ``box_b`` along the better axis, then the exact box test."""
     empty = np.zeros(0, dtype=np.int64)
-    lo_axis, hi_axis = axis, axis + 2
-    order = np.argsort(box_b[:, lo_axis], kind="stable")
-    lo_sorted = box_b[order, lo_axis]
-    # The widest b box bounds how far before a's start a b box may start and still reach.
-    widest = float(np.max(box_b[:, hi_axis] - box_b[:, lo_axis]))
-    lo = np.searchsorted(lo_sorted, box_a[:, lo_axis] - reach - widest, side="left")
-    hi = np.searchsorted(lo_sorted, box_a[:, hi_axis] + reach, side="right")
-    counts = np.maximum(hi - lo, 0)
+    order, lo, counts = _ranges(box_a, box_b, reach, 0)
+    if len(box_a) > 1:
+        other = _ranges(box_a, box_b, reach, 1)
+        if int(other[2].sum()) < int(counts.sum()):
+            order, lo, counts = other
     total = int(counts.sum())
     if total == 0:
         return empty, empty

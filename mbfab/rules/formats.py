@@ -19,7 +19,7 @@ KLayout counts them); ``markers`` holds at most ``--max-markers`` of them, every
 on its own as KLayout lists them (an edge pair's points: the first edge's two ends, then
 the second edge's). ``clusters`` are the violation regions people look at: violations whose
 markers touch or overlap, with their count and worst value; each marker names its region
-(0: beyond the first 20 000 violations, which are counted but not placed in regions).
+(0: beyond the first 5 000 violations, which are counted but not placed in regions).
 """
 
 from __future__ import annotations

@@ -21,10 +21,12 @@ from mbfab.layout.regions import merge_polygons
 __all__ = [
     "SNAP_REACH",
     "Shapes",
+    "components",
     "from_flat",
     "from_placements",
     "merged_origins",
     "merged_shapes",
+    "near_box_pairs",
     "near_pairs",
     "oriented",
 ]
@@ -189,14 +191,22 @@ def _oriented(shapes: Shapes, compress_points: bool = True) -> Shapes:
 
 
 def near_pairs(a: Shapes, b: Shapes | None, reach: float) -> tuple[I64, I64]:
-    """Instance pairs whose boxes come within ``reach`` (``b`` None: within ``a``, i < j).
+    """Instance pairs whose boxes come within ``reach`` (``b`` None: within ``a``, i < j)."""
+    return near_box_pairs(a.boxes, None if b is None else b.boxes, reach)
 
-    Small instances go on a uniform grid (cell = largest small box + reach, 3 x 3
+
+def near_box_pairs(
+    box_a: NDArray[np.float64], box_b: NDArray[np.float64] | None, reach: float
+) -> tuple[I64, I64]:
+    """Pairs of boxes ``(xmin, ymin, xmax, ymax)`` that come within ``reach`` (``box_b``
+    None: within ``box_a``, i < j), ordered by ``i`` then ``j``.
+
+    Small boxes go on a uniform grid (cell = largest small box + reach, 3 x 3
     neighbourhood); the few large ones are swept against everything.
     """
-    same = b is None
-    other = a if b is None else b
-    box_a, box_b = a.boxes, other.boxes
+    same = box_b is None
+    box_a = np.asarray(box_a, dtype=np.float64)
+    box_b = box_a if box_b is None else np.asarray(box_b, dtype=np.float64)
     if len(box_a) == 0 or len(box_b) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
@@ -332,7 +342,7 @@ def merged_origins(shapes: Shapes) -> tuple[Shapes, I64, I64]:
     if len(i):
         close = _close(shapes, i, j)
         i, j = i[close], j[close]
-    label = _components(n, i, j) if len(i) else origin
+    label = components(n, i, j) if len(i) else origin
     members = np.flatnonzero(np.isin(label, label[i])) if len(i) else none
     keep = np.ones(n, dtype=bool)
     keep[members] = False
@@ -376,7 +386,7 @@ def _close(shapes: Shapes, i: I64, j: I64) -> NDArray[np.bool_]:
     return verdict[inverse.ravel()]
 
 
-def _components(n: int, i: I64, j: I64) -> I64:
+def components(n: int, i: I64, j: I64) -> I64:
     """Connected-component labels of the graph with edges (i, j) (min-label propagation)."""
     label = np.arange(n, dtype=np.int64)
     while True:

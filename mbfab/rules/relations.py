@@ -33,9 +33,9 @@ def _shift(poly: Poly, dx: float, dy: float = 0.0) -> Poly:
 
 
 def _span(polys: Sequence[Poly]) -> int:
-    if not polys:
-        return 1
-    return int(max(int(np.abs(ring).max()) for poly in polys for ring in poly)) + 1
+    """How far from the origin the polygons reach (a polygon merged away has no rings)."""
+    reach = [int(np.abs(ring).max()) for poly in polys for ring in poly if len(ring)]
+    return max(reach, default=0) + 1
 
 
 def _batched(
@@ -107,6 +107,8 @@ def edge_rule_groups(
 def _nearly_collinear(poly: Poly) -> bool:
     """Some two edges that meet turn by less than a unit over the shorter one (screened
     cheaply: neighbours along a ring, or any outline passing a vertex twice)."""
+    if not poly:  # a prototype merged away
+        return False
     points = np.concatenate(poly)
     if len(np.unique(points, axis=0)) < len(points):
         return True

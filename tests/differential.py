@@ -4,8 +4,9 @@ KLayout (``klayout.db``) with identical rules, compared edge pair for edge pair 
 A layout is plain data (:class:`Layout`): shapes on layers 1 and 2 of a top cell, and cells
 placed by references that may be rotated, mirrored, magnified and arrayed (arrays may
 overlap themselves). Shapes are Manhattan boxes, 45-degree polygons, faceted circles and
-rings, random star polygons (which may cross themselves), keyholes, double loops, bow ties
-and outlines of paths that turn back on themselves -- the kinds real GDS files carry.
+rings, random star polygons (which may cross themselves), keyholes, double loops, bow ties,
+slivers of no area and outlines of paths that turn back on themselves -- the kinds real GDS
+files carry.
 
 Both sides read the same GDS file. KLayout checks flat, on merged input::
 
@@ -13,6 +14,9 @@ Both sides read the same GDS file. KLayout checks flat, on merged input::
     a.width_check(d, False, metric)     a.space_check(d, False, metric)
     a.separation_check(b, d, False, metric)
     a.enclosing_check(b, d, False, metric) and the parts of b outside a (b - a)
+
+and the VALID rule against ``strange_polygon_check`` of layer 1's polygons as drawn (flat,
+unmerged).
 
 :func:`differences` lists every disagreement (empty: identical results). The hypothesis
 strategy :func:`layouts` feeds the test suite (a few hundred cases) and
@@ -33,7 +37,7 @@ from mbfab.rules import LayerRef, LayoutData, Rule, run_rule
 
 A = LayerRef("a", 1, 0)
 B = LayerRef("b", 2, 0)
-KINDS = ("width", "space", "separation", "enclosure")
+KINDS = ("width", "space", "separation", "enclosure", "valid")
 METRICS = ("euclidian", "square", "projection")
 
 Points = tuple[tuple[int, int], ...]  # dbu
@@ -181,6 +185,12 @@ def _bow_tie(x: int, y: int, w: int, h: int) -> Points:
     return ((x, y), (x + w, y + h), (x + w, y), (x, y + h))
 
 
+def _sliver(x: int, y: int, dx: int, dy: int) -> Points:
+    """A polygon of no area (there and back along a line): nothing after merging, but its
+    edges still cross others while they are merged."""
+    return ((x, y), (x + dx, y + dy), (x + dx, y + dy), (x, y))
+
+
 def _turning_path(x: int, y: int, steps: Sequence[tuple[int, int]], width: int) -> Points:
     """The outline gdstk makes of a path that may turn back on itself."""
     pts = [(x * 1e-3, y * 1e-3)]
@@ -214,6 +224,7 @@ def shape_points(draw: st.DrawFn) -> Points:
                 "keyhole",
                 "double_loop",
                 "bow_tie",
+                "sliver",
                 "path",
             ]
         )
@@ -262,6 +273,8 @@ def shape_points(draw: st.DrawFn) -> Points:
         return _double_loop(x, y, draw(size), draw(size), draw(st.integers(1, 500)))
     if kind == "bow_tie":
         return _bow_tie(x, y, draw(size), draw(size))
+    if kind == "sliver":
+        return _sliver(x, y, draw(st.integers(-800, 800)), draw(st.integers(-800, 800)))
     steps = draw(
         st.lists(
             st.sampled_from(
@@ -365,8 +378,8 @@ def _norm(pairs: Sequence[Sequence[tuple[int, int]]]) -> list[Pair]:
     return sorted(out)
 
 
-def _klayout_regions(path: Path):  # type: ignore[no-untyped-def]
-    """KLayout's merged regions of layers 1 and 2 (flat)."""
+def _klayout_regions(path: Path, merged: bool = True):  # type: ignore[no-untyped-def]
+    """KLayout's regions of layers 1 and 2 (flat; merged unless ``merged`` is off)."""
     import klayout.db as db
 
     layout = db.Layout()
@@ -375,10 +388,38 @@ def _klayout_regions(path: Path):  # type: ignore[no-untyped-def]
     regions = []
     for layer in (1, 2):
         index = layout.find_layer(layer, 0)
-        regions.append(
-            db.Region() if index is None else db.Region(top.begin_shapes_rec(index)).merged()
-        )
+        region = db.Region() if index is None else db.Region(top.begin_shapes_rec(index))
+        # A region over the layout's shapes reads them lazily: copied before the layout goes.
+        regions.append(region.merged() if merged else db.Region(list(region.each())))
     return regions[0], regions[1]
+
+
+def _polygon_texts(polygons):  # type: ignore[no-untyped-def]
+    """KLayout's text of each polygon (hull points, dbu), sorted: equal polygons compare
+    equal whatever point they start from."""
+    import klayout.db as db
+
+    return sorted(
+        str(db.Polygon([db.Point(x, y) for x, y in pts]) if isinstance(pts, list) else pts)
+        for pts in polygons
+    )
+
+
+def valid_differences(path: Path, data: LayoutData) -> list[str]:
+    """mbfab's VALID rule against KLayout's ``strange_polygon_check`` on layer 1 as drawn."""
+    import klayout.db as db
+
+    raw, _ = _klayout_regions(path, merged=False)
+    theirs = _polygon_texts(
+        db.Polygon(list(p.each_point_hull())) for p in raw.strange_polygon_check().each()
+    )
+    finding = run_rule(data, Rule("T.DIFF.V", "valid", (A,), None, ""), 10**7)
+    ours = _polygon_texts(
+        [(round(x * 1000), round(y * 1000)) for x, y in m.points] for m in finding.markers
+    )
+    if ours != theirs or finding.count != len(theirs):
+        return [f"valid: {finding.count} parts {ours[:3]} vs KLayout {len(theirs)} {theirs[:3]}"]
+    return []
 
 
 def klayout_result(a, b, kind: str, distance: int, metric: str):  # type: ignore[no-untyped-def]
@@ -428,8 +469,10 @@ def differences(layout: Layout, path: Path) -> list[str]:
     write_gds(layout, path)
     a, b = _klayout_regions(path)
     data = LayoutData(path=path)
-    found = []
+    found = valid_differences(path, data) if "valid" in layout.kinds else []
     for kind in layout.kinds:
+        if kind == "valid":
+            continue
         for metric in layout.metrics:
             theirs, outside = klayout_result(a, b, kind, layout.distance, metric)
             ours, polygons, count = mbfab_result(data, kind, layout.distance, metric)
@@ -442,12 +485,10 @@ def differences(layout: Layout, path: Path) -> list[str]:
                     f"missing {missing} extra {extra}"
                 )
             if outside is not None:
-                theirs_out = sorted(
-                    str(db.Polygon(list(p.each_point_hull()))) for p in outside.each()
+                theirs_out = _polygon_texts(
+                    db.Polygon(list(p.each_point_hull())) for p in outside.each()
                 )
-                ours_out = sorted(
-                    str(db.Polygon([db.Point(x, y) for x, y in pts])) for pts in polygons
-                )
+                ours_out = _polygon_texts(polygons)
                 if ours_out != theirs_out:
                     found.append(
                         f"{kind}/{metric}: outside parts {ours_out[:3]} vs KLayout {theirs_out[:3]}"

@@ -21,8 +21,10 @@ from pathlib import Path
 import gdstk
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
-from mbfab.compile import check_target, design_for
+from mbfab.cli import main
+from mbfab.compile import CompileResult, check_target, compile_recipe, design_for
 from mbfab.errors import RecipeError
 from mbfab.recipe import load_recipe
 from mbfab.rules import Finding
@@ -417,3 +419,34 @@ def test_stacked_outlines_have_no_facet_back_steps(shape: str) -> None:
             edges = np.hypot(*(np.roll(pts, -1, axis=0) - pts).T)
             assert edges.min() > 0.005, role
             assert len(pts) < 1000, role
+
+
+def _check_clean(layout: Path) -> None:
+    """``mbfab check`` with the default rules (GDSII vertex limit, VALID as KLayout's
+    strange_polygon_check) passes a file mbfab wrote: exit 0, nothing failing."""
+    result = CliRunner().invoke(main, ["check", str(layout)])
+    assert result.exit_code == 0, f"{layout.name}:\n{result.output}"
+
+
+def test_check_passes_every_written_gds(compiled_examples: dict[str, CompileResult]) -> None:
+    """Every GDSII file compile writes for the examples: plates, keyholed dark-field data,
+    text labels and the device."""
+    written = sorted(
+        path for result in compiled_examples.values() for path in result.output_dir.rglob("*.gds")
+    )
+    assert len(written) >= 40
+    for layout in written:
+        _check_clean(layout)
+
+
+@pytest.mark.parametrize("name", ["cmems_posts", "holes_golodnitsky", "interdigital"])
+def test_check_passes_every_written_oasis(name: str, tmp_path: Path) -> None:
+    text = (RECIPES / f"{name}.yaml").read_text("utf-8")
+    assert "\noutput:\n" in text
+    recipe = tmp_path / f"{name}.yaml"
+    recipe.write_text(text.replace("\noutput:\n", "\noutput:\n  format: oasis\n"), "utf-8")
+    result = compile_recipe(recipe, tmp_path / "out")
+    written = sorted(result.output_dir.rglob("*.oas"))
+    assert written
+    for layout in written:
+        _check_clean(layout)

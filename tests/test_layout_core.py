@@ -180,3 +180,19 @@ def test_corrupt_oasis_is_an_error_not_a_crash(tmp_path: Path) -> None:
             read_layout(bad)
         except GdsReadError as exc:
             assert "OASIS" in str(exc)
+
+
+def test_merge_of_a_polygon_spanning_more_than_int32_ends() -> None:
+    """A vertex near -2^31 (a corrupt file's) makes a shape relative to it reach past
+    KLayout's int32 "no more edges" sentinel; the scan lines still end, and agree with the
+    same polygon placed within range."""
+    from mbfab.layout.regions import merge_polygons, strange_parts
+
+    far = np.array([[1380, -2147483563], [395, 85], [395, 885], [85, 885], [85, 85], [0, 85]])
+    relative = far - far[0]  # the y of the others is beyond 2^31 - 1
+    assert relative[:, 1].max() > 2**31 - 1
+    merged = merge_polygons([[relative]])
+    assert len(merged) == 1
+    shifted = merge_polygons([[relative - np.array([0, 2**30])]])
+    assert (shifted[0][0] + np.array([0, 2**30])).tolist() == merged[0][0].tolist()
+    strange_parts([relative])

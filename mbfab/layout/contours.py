@@ -18,7 +18,7 @@ __all__ = ["Generator"]
 
 Point = tuple[int, int]
 Edge = tuple[Point, Point]
-BIG = 2**31 - 1
+BIG = 2**62  # beyond every coordinate (see mbfab.layout.snapround.BIG)
 
 
 class _Contours:

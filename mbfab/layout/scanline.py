@@ -25,7 +25,7 @@ __all__ = ["Evaluator", "sweep"]
 I64 = NDArray[np.int64]
 Point = tuple[int, int]
 Edge = tuple[Point, Point]
-BIG = 2**31 - 1
+BIG = 2**62  # beyond every coordinate (see mbfab.layout.snapround.BIG)
 
 
 def _rounded(x: float) -> int:

@@ -36,7 +36,9 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 Point = tuple[int, int]
 FILL = 1.5  # KLayout's fill factor for bands and cells
-BIG = 2**31 - 1  # its "no more edges" coordinate
+# KLayout's "no more edges" coordinate is the largest int32; shapes made relative to a
+# vertex (or read from a corrupt file) may lie beyond it, so the sentinel lies further out.
+BIG = 2**62
 
 
 class _Cuts:

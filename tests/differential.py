@@ -422,8 +422,9 @@ def valid_differences(path: Path, data: LayoutData) -> list[str]:
     return []
 
 
-def klayout_result(a, b, kind: str, distance: int, metric: str):  # type: ignore[no-untyped-def]
-    """KLayout's edge pairs (normalised) and, for enclosure, the region of b outside a."""
+def klayout_check(a, b, kind: str, distance: int, metric: str):  # type: ignore[no-untyped-def]
+    """KLayout's edge pairs of one rule on regions ``a`` (and ``b``): ``(count, points)``,
+    each edge pair as the first edge's two ends, then the second's (dbu)."""
     import klayout.db as db
 
     m = {
@@ -443,6 +444,12 @@ def klayout_result(a, b, kind: str, distance: int, metric: str):  # type: ignore
         [(p.x, p.y) for p in (e.first.p1, e.first.p2, e.second.p1, e.second.p2)]
         for e in result.each()
     ]
+    return int(result.count()), pairs
+
+
+def klayout_result(a, b, kind: str, distance: int, metric: str):  # type: ignore[no-untyped-def]
+    """KLayout's edge pairs (normalised) and, for enclosure, the region of b outside a."""
+    _, pairs = klayout_check(a, b, kind, distance, metric)
     outside = (b - a) if kind == "enclosure" else None
     return _norm(pairs), outside
 

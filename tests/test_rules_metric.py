@@ -30,6 +30,7 @@ from mbfab.rules import LayerRef, LayoutData, Rule, run_rule
 from mbfab.rules.from_recipe import check_device
 from mbfab.rules.tiling import tile_layer
 
+from differential import klayout_check
 from geometry_helpers import Pair, same_pairs
 
 db = pytest.importorskip("klayout.db")
@@ -83,20 +84,8 @@ def _klayout(path: Path, kind: str, value_um: float, metric: str) -> tuple[int, 
     top = layout.top_cell()
     a = db.Region(top.begin_shapes_rec(layout.layer(1, 0))).merged()
     b = db.Region(top.begin_shapes_rec(layout.layer(2, 0))).merged()
-    d, m = round(value_um * 1000), METRICS[metric]
-    if kind == "width":
-        result = a.width_check(d, False, m)
-    elif kind == "space":
-        result = a.space_check(d, False, m)
-    elif kind == "separation":
-        result = a.separation_check(b, d, False, m)
-    else:
-        result = a.enclosing_check(b, d, False, m)
-    quads = [
-        [(p.x, p.y) for p in (e.first.p1, e.first.p2, e.second.p1, e.second.p2)]
-        for e in result.each()
-    ]
-    return int(result.count()), _pairs_of(quads)
+    count, quads = klayout_check(a, b, kind, round(value_um * 1000), metric)
+    return count, _pairs_of(quads)
 
 
 def _agree(path: Path, kind: str, value_um: float, metric: str) -> int:

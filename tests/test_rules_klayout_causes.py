@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+from mbfab.cli import main
+
 from differential import (
     Layout,
     Ref,
@@ -25,8 +28,6 @@ from differential import (
     differences,
     write_gds,
 )
-
-from mbfab.cli import main
 
 CASES: dict[str, Layout] = {
     # 1. A rectangle placed at 270 degrees and 0.5x lands on half database units; KLayout
@@ -103,8 +104,18 @@ CASES: dict[str, Layout] = {
         distance=100,
         kinds=("width", "space"),
     ),
-    # 6. The square metric at its extreme reach along slanted edges.
+    # 6. The square metric at its extreme reach: a sliver of a parallelogram on both layers,
+    # where pieces of one unit KLayout does not report used to appear.
     "square_metric_reach": Layout(
+        shapes=(
+            (1, ((0, 0), (50, 0), (51, 1), (1, 1))),
+            (2, ((0, 0), (50, 0), (51, 1), (1, 1))),
+        ),
+        distance=50,
+        kinds=("separation", "enclosure"),
+        metrics=("square",),
+    ),
+    "square_metric_slanted_edges": Layout(
         shapes=(
             (1, _star(0, 0, [300, 120, 340, 150, 280], 0.4)),
             (2, _star(520, 130, [260, 300, 110, 330], 0.0)),

@@ -17,7 +17,12 @@ def main() -> int:
     for script in scripts:
         print(f"== {script.stem} ==", flush=True)
         started = time.perf_counter()
-        runpy.run_path(str(script), run_name="__main__")
+        sys.argv = [str(script)]  # each with its defaults (the words here only select)
+        try:
+            runpy.run_path(str(script), run_name="__main__")
+        except SystemExit as done:  # a script's own exit ends that script, not the run
+            if done.code:
+                print(f"   exit {done.code}", flush=True)
         print(f"   ({time.perf_counter() - started:.1f} s)\n", flush=True)
     return 0
 

@@ -31,6 +31,14 @@ from benchlib import child, growth_exponent, pillars_recipe, report
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _row(label: str, size: str, r: dict[str, object], after: str = "") -> None:
+    """One line of the growth table: what, how many, features, seconds, peak MB."""
+    print(
+        f"{label:<22} {size} {r['features']:>10} {r['s']:>7.2f} s {r['peak_mb']:>8.0f}{after}",
+        flush=True,
+    )
+
+
 def fingers_recipe(pairs: int) -> str:
     text = (ROOT / "recipes" / "interdigital.yaml").read_text()
     return re.sub(r"fingers: \d+", f"fingers: {pairs}", text)
@@ -74,19 +82,11 @@ def main() -> None:
                 r = measure(pillars_recipe("growth", n, lattice, "rectangle"), folder)
                 sizes.append(n)
                 times.append(float(r["s"]))  # type: ignore[arg-type]
-                print(
-                    f"{lattice + ' pillars':<22} {n:>9.0e} {r['features']:>10} "
-                    f"{r['s']:>7.2f} s {r['peak_mb']:>8.0f}",
-                    flush=True,
-                )
+                _row(f"{lattice} pillars", f"{n:>9.0e}", r)
             print(f"{lattice + ' pillars':<22} growth exponent {growth_exponent(sizes, times):.2f}")
         for lattice, shape in (("square", "circle"), ("hex", "circle"), ("square", "polygon")):
             r = measure(pillars_recipe("growth", 10**6, lattice, shape), folder)
-            print(
-                f"{lattice + ' in a ' + shape:<22} {10**6:>9.0e} {r['features']:>10} "
-                f"{r['s']:>7.2f} s {r['peak_mb']:>8.0f}",
-                flush=True,
-            )
+            _row(f"{lattice} in a {shape}", f"{10**6:>9.0e}", r)
         sizes, times = [], []
         for pairs in (10, 30, 100, 300, 1000):
             r = measure(fingers_recipe(pairs), folder)
@@ -96,11 +96,7 @@ def main() -> None:
                 before = f"   before: {old['s']:.2f} s, {old['peak_mb']:.0f} MB"
             sizes.append(pairs)
             times.append(float(r["s"]))  # type: ignore[arg-type]
-            print(
-                f"{'interdigital fingers':<22} {pairs:>9} {2 * pairs:>10} "
-                f"{r['s']:>7.2f} s {r['peak_mb']:>8.0f}{before}",
-                flush=True,
-            )
+            _row("interdigital fingers", f"{pairs:>9}", {**r, "features": 2 * pairs}, before)
         print(f"{'interdigital fingers':<22} growth exponent {growth_exponent(sizes, times):.2f}")
 
 
